@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+const LOCAL_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/fhirlake';
+
+const optionalUrl = z.url().optional();
+
+/** Variables every fhirlake app reads. AWS credentials come from the SDK's default provider chain. */
+export const baseEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .default(LOCAL_DATABASE_URL),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key (queues, leases), so several stacks or test runs can share one Redis. */
+  REDIS_PREFIX: z.string().min(1).default('fhirlake'),
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
+  AWS_ENDPOINT_URL: optionalUrl,
+  AWS_ENDPOINT_URL_S3: optionalUrl,
+  AWS_ENDPOINT_URL_KMS: optionalUrl,
+  AWS_ENDPOINT_URL_IAM: optionalUrl,
+  AWS_ENDPOINT_URL_STS: optionalUrl,
+  FHIRLAKE_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be 12 digits').default('000000000000'),
+});
+
+/** The api-gateway also listens on HTTP and advertises its public base URL in DatastoreEndpoint. */
+export const gatewayEnvSchema = baseEnvSchema.extend({
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Public base URL (scheme://host[:port]) used in DatastoreEndpoint and Location headers; defaults to the request's host. */
+  FHIRLAKE_PUBLIC_URL: optionalUrl,
+  /** Largest accepted request body. */
+  FHIRLAKE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(6 * 1024 * 1024),
+});
+
+export type BaseEnv = z.infer<typeof baseEnvSchema>;
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

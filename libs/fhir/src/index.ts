@@ -1,0 +1,7 @@
+export * from './fhir-types';
+export { FHIR_R4_RESOURCE_TYPES, isResourceType } from './resource-types';
+export * from './operation-outcome';
+export { isValidFhirId, parseFhirInstant } from './fhir-primitives';
+export { stampMeta, type MetaStamp } from './meta-stamp';
+export { validateResource, assertValidResource, type ValidationLevel } from './resource-validator';
+export { extractReferences, parseReference, type ExtractedReference, type ReferenceKind } from './reference-extractor';

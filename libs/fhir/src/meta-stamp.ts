@@ -1,4 +1,4 @@
-import type { Resource } from './fhir-types';
+import type { Meta, Resource } from './fhir-types';
 
 /** Server-assigned version metadata. */
 export interface MetaStamp {
@@ -11,7 +11,7 @@ export interface MetaStamp {
  * Returns a shallow copy of `resource` with `meta.versionId` and `meta.lastUpdated` set by the server,
  * keeping the rest of `meta` (profile, tag, security, source). The input is not modified.
  */
-export function stampMeta<T extends Resource>(resource: T, stamp: MetaStamp): T {
+export function stampMeta<T extends Resource>(resource: T, stamp: MetaStamp): T & { meta: Meta } {
   const lastUpdated = typeof stamp.lastUpdated === 'string' ? stamp.lastUpdated : stamp.lastUpdated.toISOString();
   return { ...resource, meta: { ...resource.meta, versionId: stamp.versionId, lastUpdated } };
 }

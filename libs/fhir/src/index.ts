@@ -4,4 +4,5 @@ export * from './operation-outcome';
 export { isValidFhirId, parseFhirInstant } from './fhir-primitives';
 export { stampMeta, type MetaStamp } from './meta-stamp';
 export { validateResource, assertValidResource, type ValidationLevel } from './resource-validator';
-export { extractReferences, parseReference, type ExtractedReference, type ReferenceKind } from './reference-extractor';
+export { extractReferences, isReferencePath, parseReference, type ExtractedReference, type ReferenceKind } from './reference-extractor';
+export { patientCompartmentPaths, patientCompartmentResourceTypes } from './patient-compartment';

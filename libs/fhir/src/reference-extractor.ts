@@ -76,6 +76,20 @@ function visit(p: ReferencePlan, value: unknown, defName: string, path: string, 
 }
 
 /**
+ * True if `path` (dot path as returned by extractReferences) names a Reference-typed element of
+ * `resourceType`, e.g. (`Encounter`, `participant.individual`).
+ */
+export function isReferencePath(resourceType: string, path: string): boolean {
+  plan ??= buildPlan();
+  let def: string | undefined = resourceType;
+  for (const seg of path.split('.')) {
+    def = def === undefined ? undefined : plan.get(def)?.get(seg);
+    if (def === undefined || def === 'ResourceList') return false;
+  }
+  return def === 'Reference';
+}
+
+/**
  * Parses a reference string into its kind and target. Absolute URLs yield a target when they end in
  * `<ResourceType>/<id>` (optionally `/_history/<v>`), as FHIR server URLs do.
  */

@@ -40,3 +40,10 @@ export const gatewayEnvSchema = baseEnvSchema.extend({
 
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+
+/** Every log level at least as severe as `level` (the list NestJS's logger option expects). */
+export function logLevelsUpTo(level: BaseEnv['LOG_LEVEL']): Array<(typeof LOG_LEVELS)[number]> {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
+}

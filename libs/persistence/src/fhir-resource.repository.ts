@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { IndexedReference, ResourceBody, StoredVersion } from './fhir-resource.types';
-import { WriteRejectedError } from './fhir-resource.types';
+import { DatastoreUnavailableError, WriteRejectedError } from './fhir-resource.types';
 import { enterWriteFence } from './write-fence';
+import { type ResourceSearch, searchResources } from './fhir-resource.search';
 
 const UNIQUE_VIOLATION = '23505';
 const MAX_WRITE_ATTEMPTS = 3;
@@ -133,6 +134,27 @@ export class FhirResourceRepository {
     }));
   }
 
+  /** Current, non-deleted resources of one type matching `search`, newest first. */
+  async search(datastoreId: string, resourceType: string, search: ResourceSearch): Promise<{ matches: StoredVersion[]; total: number }> {
+    const { rows, total } = await searchResources<VersionRow>(this.pool, VERSION_COLUMNS, datastoreId, resourceType, search);
+    return { matches: rows.map(toStoredVersion), total };
+  }
+
+  /** Status of the datastore, or undefined if it does not exist. */
+  async datastoreStatus(datastoreId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ status: string }>('SELECT status FROM datastore WHERE id = $1', [datastoreId]);
+    return rows[0]?.status;
+  }
+
+  /**
+   * Checked inside the write fence: a deletion marks the datastore DELETING and then drains the
+   * fence before purging, so no write can land after the purge.
+   */
+  private async assertActive(client: PoolClient, datastoreId: string): Promise<void> {
+    const { rows } = await client.query<{ status: string }>('SELECT status FROM datastore WHERE id = $1', [datastoreId]);
+    if (rows[0]?.status !== 'ACTIVE') throw new DatastoreUnavailableError(datastoreId, rows[0]?.status);
+  }
+
   private async countVersions(datastoreId: string, resourceType: string, id: string): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM fhir_resource_history WHERE datastore_id = $1 AND resource_type = $2 AND id = $3',
@@ -211,6 +233,7 @@ export class FhirResourceRepository {
       try {
         await client.query('BEGIN');
         await enterWriteFence(client, datastoreId);
+        await this.assertActive(client, datastoreId);
         const result = await work(client);
         await client.query('COMMIT');
         return result;

@@ -37,3 +37,14 @@ export class WriteRejectedError extends Error {
     this.name = 'WriteRejectedError';
   }
 }
+
+/** The datastore does not exist or is not ACTIVE (being deleted). */
+export class DatastoreUnavailableError extends Error {
+  constructor(
+    readonly datastoreId: string,
+    readonly status: string | undefined,
+  ) {
+    super(status ? `Datastore ${datastoreId} is ${status}` : `Datastore ${datastoreId} does not exist`);
+    this.name = 'DatastoreUnavailableError';
+  }
+}

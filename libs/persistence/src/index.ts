@@ -6,3 +6,4 @@ export * from './fhir-resource.repository';
 export * from './datastore.repository';
 export * from './datastore-purge';
 export * from './server-secret.repository';
+export * from './fhir-resource.search';

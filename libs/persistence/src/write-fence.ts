@@ -34,3 +34,13 @@ export async function fixSnapshotTime(client: PoolClient, datastoreId: string): 
 
 /** SQL expression: the current clock as a FHIR instant with microseconds, e.g. 2026-01-02T03:04:05.123456Z. */
 export const SQL_NOW_ISO = `to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** Waits until every write transaction that entered the fence before now has finished. */
+export async function drainWriters(client: PoolClient, datastoreId: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [WRITE_FENCE_LOCK_CLASS, datastoreId]);
+  } finally {
+    await client.query('COMMIT');
+  }
+}

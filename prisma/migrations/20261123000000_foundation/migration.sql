@@ -35,7 +35,7 @@ CREATE TABLE "fhir_resource" (
     "version_id" INTEGER NOT NULL,
     "last_updated" TIMESTAMPTZ(6) NOT NULL,
     "deleted" BOOLEAN NOT NULL DEFAULT false,
-    "resource" JSONB,
+    "resource" JSON,
 
     CONSTRAINT "fhir_resource_pkey" PRIMARY KEY ("datastore_id","resource_type","id")
 );
@@ -48,7 +48,7 @@ CREATE TABLE "fhir_resource_history" (
     "version_id" INTEGER NOT NULL,
     "last_updated" TIMESTAMPTZ(6) NOT NULL,
     "deleted" BOOLEAN NOT NULL DEFAULT false,
-    "resource" JSONB,
+    "resource" JSON,
 
     CONSTRAINT "fhir_resource_history_pkey" PRIMARY KEY ("datastore_id","resource_type","id","version_id")
 );

@@ -1,0 +1,4 @@
+/** DI tokens for values that are not classes. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+export const PG_POOL = Symbol('PG_POOL');
+export const ARN_CONTEXT = Symbol('ARN_CONTEXT');

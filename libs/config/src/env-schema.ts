@@ -30,7 +30,7 @@ export const baseEnvSchema = z.object({
 
 /** The api-gateway also listens on HTTP and advertises its public base URL in DatastoreEndpoint. */
 export const gatewayEnvSchema = baseEnvSchema.extend({
-  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080), // 0 = any free port (tests)
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Public base URL (scheme://host[:port]) used in DatastoreEndpoint and Location headers; defaults to the request's host. */
   FHIRLAKE_PUBLIC_URL: optionalUrl,

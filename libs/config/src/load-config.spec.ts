@@ -12,6 +12,7 @@ describe('loadConfig', () => {
 
   it.each([
     ['PORT', 'eighty', /PORT/],
+    ['PORT', '-1', /PORT/],
     ['PORT', '70000', /PORT/],
     ['FHIRLAKE_ACCOUNT_ID', '1234', /FHIRLAKE_ACCOUNT_ID: must be 12 digits/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL: must be a postgresql/],

@@ -27,7 +27,7 @@ const datastoreProperties = {
     IdentityProviderConfiguration: { type: 'object' },
   },
 };
-const tagsBody = z.strictObject({ Tags: tagResourceCommand.shape.Tags });
+const tagsBody = z.object({ Tags: tagResourceCommand.shape.Tags });
 const awsError = { description: 'AWS-style JSON error: {"__type": "ValidationException", "message": "..."}' };
 
 /** The datastore control plane as plain REST (same shapes as the HealthLake API, timestamps in ISO 8601). */

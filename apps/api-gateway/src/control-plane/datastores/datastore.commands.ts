@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { clientToken, maxResults, nameString, nextToken, timestampInput } from '../aws-json-values';
 
+// Unknown members are dropped, not rejected: newer SDKs may send members this server predates.
 export const DATASTORE_STATUSES = ['CREATING', 'ACTIVE', 'DELETING', 'DELETED'] as const;
 export const MAX_TAGS_PER_RESOURCE = 50;
 
 const tagKey = nameString(128).refine((key) => !key.toLowerCase().startsWith('aws:'), 'the aws: prefix is reserved');
-const tag = z.strictObject({ Key: tagKey, Value: nameString(256, 0) });
+const tag = z.object({ Key: tagKey, Value: nameString(256, 0) });
 const tags = z.array(tag).max(MAX_TAGS_PER_RESOURCE);
 const datastoreId = z.string().min(1).max(32);
 const resourceArn = z.string().min(1).max(1011);
@@ -20,11 +21,11 @@ const kmsEncryptionConfig = z
     path: ['KmsKeyId'],
   });
 
-export const createDatastoreCommand = z.strictObject({
+export const createDatastoreCommand = z.object({
   DatastoreName: nameString(256).optional(),
   DatastoreTypeVersion: z.literal('R4', { error: 'must be R4 (the only FHIR version fhirlake serves)' }),
-  SseConfiguration: z.strictObject({ KmsEncryptionConfig: kmsEncryptionConfig }).optional(),
-  PreloadDataConfig: z.strictObject({ PreloadDataType: z.literal('SYNTHEA') }).optional(),
+  SseConfiguration: z.object({ KmsEncryptionConfig: kmsEncryptionConfig }).optional(),
+  PreloadDataConfig: z.object({ PreloadDataType: z.literal('SYNTHEA') }).optional(),
   ClientToken: clientToken.optional(),
   Tags: tags.optional(),
   IdentityProviderConfiguration: z
@@ -37,10 +38,10 @@ export const createDatastoreCommand = z.strictObject({
     .optional(),
 });
 
-export const describeDatastoreCommand = z.strictObject({ DatastoreId: datastoreId });
+export const describeDatastoreCommand = z.object({ DatastoreId: datastoreId });
 export const deleteDatastoreCommand = describeDatastoreCommand;
 
-export const listDatastoresCommand = z.strictObject({
+export const listDatastoresCommand = z.object({
   Filter: z
     .strictObject({
       DatastoreName: nameString(256).optional(),
@@ -53,9 +54,9 @@ export const listDatastoresCommand = z.strictObject({
   MaxResults: maxResults.optional(),
 });
 
-export const tagResourceCommand = z.strictObject({ ResourceARN: resourceArn, Tags: tags });
-export const untagResourceCommand = z.strictObject({ ResourceARN: resourceArn, TagKeys: z.array(tagKey).max(MAX_TAGS_PER_RESOURCE) });
-export const listTagsCommand = z.strictObject({ ResourceARN: resourceArn });
+export const tagResourceCommand = z.object({ ResourceARN: resourceArn, Tags: tags });
+export const untagResourceCommand = z.object({ ResourceARN: resourceArn, TagKeys: z.array(tagKey).max(MAX_TAGS_PER_RESOURCE) });
+export const listTagsCommand = z.object({ ResourceARN: resourceArn });
 
 export type CreateDatastoreCommand = z.infer<typeof createDatastoreCommand>;
 export type ListDatastoresCommand = z.infer<typeof listDatastoresCommand>;

@@ -22,13 +22,15 @@ export interface ResourceSearch {
   offset: number;
 }
 
-const LAST_UPDATED_SQL: Record<LastUpdatedBound['op'], (from: string, to: string) => string> = {
-  gt: (_from, to) => `last_updated >= ${to}`,
-  ge: (from) => `last_updated >= ${from}`,
-  lt: (from) => `last_updated < ${from}`,
-  le: (_from, to) => `last_updated < ${to}`,
-  eq: (from, to) => `(last_updated >= ${from} AND last_updated < ${to})`,
-  ne: (from, to) => `(last_updated < ${from} OR last_updated >= ${to})`,
+// Each bound binds only the placeholders it uses: Postgres rejects parameters it cannot type.
+type Placeholder = () => string;
+const LAST_UPDATED_SQL: Record<LastUpdatedBound['op'], (from: Placeholder, to: Placeholder) => string> = {
+  gt: (_from, to) => `last_updated >= ${to()}`,
+  ge: (from) => `last_updated >= ${from()}`,
+  lt: (from) => `last_updated < ${from()}`,
+  le: (_from, to) => `last_updated < ${to()}`,
+  eq: (from, to) => `(last_updated >= ${from()} AND last_updated < ${to()})`,
+  ne: (from, to) => `(last_updated < ${from()} OR last_updated >= ${to()})`,
 };
 
 /** Runs a search over current resources with bound parameters only (no string interpolation of values). */
@@ -38,7 +40,7 @@ export async function searchResources<Row>(pool: Pool, columns: string, datastor
   const where = ['r.datastore_id = $1', 'r.resource_type = $2', 'NOT r.deleted'];
   if (search.ids) where.push(`r.id = ANY(${bind(search.ids)}::text[])`);
   for (const bound of search.lastUpdated ?? []) {
-    where.push(LAST_UPDATED_SQL[bound.op](`${bind(bound.from.toISOString())}::timestamptz`, `${bind(bound.to.toISOString())}::timestamptz`));
+    where.push(LAST_UPDATED_SQL[bound.op](() => `${bind(bound.from.toISOString())}::timestamptz`, () => `${bind(bound.to.toISOString())}::timestamptz`));
   }
   for (const ref of search.references ?? []) {
     where.push(`EXISTS (SELECT 1 FROM fhir_reference f WHERE f.datastore_id = r.datastore_id AND f.source_type = r.resource_type

@@ -56,7 +56,9 @@ describe('migration runner', () => {
   let dir: string;
 
   async function freshDatabase(): Promise<string> {
-    const name = `fhirlake_migtest_${randomBytes(5).toString('hex')}`;
+    // Named like the harness's per-run databases, so its teardown drops any a crash leaves behind.
+    const runId = process.env.FHIRLAKE_TEST_RUN_ID ?? `${Date.now().toString(36)}0000`;
+    const name = `fhirlake_test_${runId}_${randomBytes(5).toString('hex')}`;
     created.push(name);
     expect(await ensureDatabase(dbUrl(name))).toBe(true);
     return dbUrl(name);

@@ -78,7 +78,8 @@ export async function ensureMotoInstalled(options: EnsureMotoOptions = {}): Prom
     const python = path.join(venvDir, 'bin', 'python');
     if (!(await exists(python, constants.X_OK))) {
       log(`moto: creating virtualenv ${venvDir}`);
-      await run(process.env.PYTHON ?? 'python3', ['-m', 'venv', venvDir], root);
+      // --clear: a .venv without a working python (e.g. made by a Python since removed) is useless.
+      await run(process.env.PYTHON ?? 'python3', ['-m', 'venv', '--clear', venvDir], root);
     }
     log(`moto: installing moto[server]==${MOTO_VERSION} (first run only, about a minute)`);
     await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `moto[server]==${MOTO_VERSION}`], root);

@@ -7,3 +7,5 @@ export * from './datastore.repository';
 export * from './datastore-purge';
 export * from './server-secret.repository';
 export * from './fhir-resource.search';
+export * from './job.types';
+export * from './job.repository';

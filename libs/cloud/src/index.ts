@@ -1,0 +1,2 @@
+export * from './aws-clients';
+export * from './s3-uri';

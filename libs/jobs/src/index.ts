@@ -1,0 +1,4 @@
+export * from './job-status';
+export * from './queues';
+export * from './job-events';
+export * from './redis-keys';

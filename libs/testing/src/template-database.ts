@@ -17,7 +17,7 @@ export const TEMPLATE_DB_PREFIX = 'fhirlake_test_template_';
 const TEMPLATE_LOCK_KEY = 0x66686c74;
 
 /** Templates kept besides the current one (other branches/worktrees may still want theirs). */
-const OLD_TEMPLATES_KEPT = 2;
+const OLD_TEMPLATES_KEPT = 4;
 
 /** Short hash of every migration's name and script: a new or edited migration gives a new template. */
 export function migrationsHash(migrations: MigrationFile[]): string {
@@ -31,6 +31,8 @@ export interface TemplateOptions {
   /** Default: the repository's `prisma/migrations`. */
   migrationsDir?: string;
   log?: (msg: string) => void;
+  /** Drop all but the newest few other templates after building one (default true). */
+  pruneOld?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function prepareTemplateDatabase(options: TemplateOptions = {}): Pr
       }
       await admin.query(`ALTER DATABASE ${quoteIdent(building)} RENAME TO ${quoteIdent(name)}`);
       await admin.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
-      await pruneOldTemplates(admin, name);
+      if (options.pruneOld ?? true) await pruneOldTemplates(admin, name);
       return name;
     } finally {
       await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]).catch(() => undefined);

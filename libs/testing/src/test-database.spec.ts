@@ -57,6 +57,18 @@ describe('test databases', () => {
     await leaked.end().catch(() => undefined);
   });
 
+  it('rebuilds the template if it disappeared mid-run', async () => {
+    const template = process.env.FHIRLAKE_TEST_TEMPLATE_DB;
+    process.env.FHIRLAKE_TEST_TEMPLATE_DB = `${TEMPLATE_DB_PREFIX}000000000000`;
+    try {
+      const other = await createTestDatabase();
+      expect(process.env.FHIRLAKE_TEST_TEMPLATE_DB).toBe(template);
+      await other.drop();
+    } finally {
+      process.env.FHIRLAKE_TEST_TEMPLATE_DB = template;
+    }
+  });
+
   it('drops the databases of one run, and stale ones of crashed runs', async () => {
     const oldRun = (Date.now() - 7 * 3600_000).toString(36) + 'abcd';
     const otherRun = newTestRunId();
@@ -95,7 +107,7 @@ describe('template database', () => {
     const expected = `${TEMPLATE_DB_PREFIX}${migrationsHash(await readMigrations(dir))}`;
     if (expected !== process.env.FHIRLAKE_TEST_TEMPLATE_DB) await dropTemplate(expected); // left by an interrupted run
 
-    const names = await Promise.all([1, 2, 3].map(() => prepareTemplateDatabase({ migrationsDir: dir })));
+    const names = await Promise.all([1, 2, 3].map(() => prepareTemplateDatabase({ migrationsDir: dir, pruneOld: false })));
     built.push(expected);
     expect(names).toEqual([expected, expected, expected]);
     const info = await withAdminClient(async (c) =>
@@ -113,7 +125,7 @@ describe('template database', () => {
 
   it('handles an empty migrations folder', async () => {
     const empty = await mkdtemp(path.join(tmpdir(), 'fhirlake-empty-'));
-    const name = await prepareTemplateDatabase({ migrationsDir: empty });
+    const name = await prepareTemplateDatabase({ migrationsDir: empty, pruneOld: false });
     built.push(name);
     expect(name).toBe(`${TEMPLATE_DB_PREFIX}${migrationsHash([])}`);
     await rm(empty, { recursive: true });

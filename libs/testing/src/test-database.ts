@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { dropDatabases, testDatabaseUrl, withAdminClient } from './postgres-admin';
+import { dropDatabases, quoteIdent, testDatabaseUrl, withAdminClient } from './postgres-admin';
 import { prepareTemplateDatabase } from './template-database';
 
 /**
@@ -36,9 +36,17 @@ export interface TestDatabase {
  * built now when running without it). Call once per test file, e.g. in `beforeAll`.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const template = process.env.FHIRLAKE_TEST_TEMPLATE_DB || (await prepareTemplateDatabase());
   const name = `${TEST_DB_PREFIX}${currentRunId()}_${randomBytes(4).toString('hex')}`;
-  await withAdminClient((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+  const create = (template: string) =>
+    withAdminClient((c) => c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`));
+  try {
+    await create(process.env.FHIRLAKE_TEST_TEMPLATE_DB || (await prepareTemplateDatabase()));
+  } catch (err) {
+    // 3D000: the template is gone (pruned by a concurrent run on other migrations): rebuild it.
+    if ((err as { code?: string }).code !== '3D000') throw err;
+    process.env.FHIRLAKE_TEST_TEMPLATE_DB = await prepareTemplateDatabase();
+    await create(process.env.FHIRLAKE_TEST_TEMPLATE_DB);
+  }
   return {
     name,
     url: testDatabaseUrl(name),

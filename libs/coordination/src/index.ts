@@ -1,3 +1,6 @@
 export * from './redis-connection';
 export * from './redis-lease';
 export * from './lease-keeper';
+export * from './job-runtime';
+export * from './worker-infrastructure.module';
+export * from './bootstrap-worker-app';

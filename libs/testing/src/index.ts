@@ -6,3 +6,4 @@ export { testDatabaseUrl, testServerUrl } from './postgres-admin';
 export { httpStatus, waitFor, waitForHttp } from './wait-for';
 export type { WaitForOptions } from './wait-for';
 export { isProcessAlive, stopProcess } from './process-control';
+export { spawnApp, type AppProcess } from './app-process';

@@ -1,0 +1,32 @@
+import { type DynamicModule, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { baseEnvSchema, loadConfigOrExit, logLevelsUpTo, type BaseEnv } from '@fhirlake/config';
+
+/**
+ * Boots a non-HTTP app (coordinator, importer, exporter): validated config, an application
+ * context without an HTTP listener, and clean shutdown on SIGTERM/SIGINT.
+ */
+export async function bootstrapWorkerApp(appName: string, rootModule: (env: BaseEnv) => DynamicModule): Promise<void> {
+  const env = loadConfigOrExit(baseEnvSchema);
+  try {
+    const app = await NestFactory.createApplicationContext(rootModule(env), { logger: logLevelsUpTo(env.LOG_LEVEL) });
+    await app.init();
+    // Our own handler rather than enableShutdownHooks: Nest re-raises the signal after closing,
+    // which reports a clean shutdown as a kill.
+    const shutdown = (signal: NodeJS.Signals) => {
+      Logger.log(`${appName} received ${signal}, shutting down`, 'Bootstrap');
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          Logger.error(`${appName} shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 'Bootstrap');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  } catch (error) {
+    Logger.error(`${appName} failed to start: ${error instanceof Error ? error.message : String(error)}`, 'Bootstrap');
+    process.exit(1);
+  }
+}

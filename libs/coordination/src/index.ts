@@ -4,3 +4,4 @@ export * from './lease-keeper';
 export * from './job-runtime';
 export * from './worker-infrastructure.module';
 export * from './bootstrap-worker-app';
+export * from './job-dispatcher';

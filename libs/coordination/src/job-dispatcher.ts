@@ -36,12 +36,13 @@ export class JobDispatcher {
     await this.queue(job).add(jobNameFor(job), payload, { ...RUN_JOB_OPTIONS, jobId: runQueueId(job) });
   }
 
-  /** True when a run of `job` at its current epoch is waiting, delayed or active in the queue. */
-  async isQueued(job: Pick<JobRecord, 'id' | 'kind' | 'epoch'>): Promise<boolean> {
-    const entry = await this.queue(job).getJob(runQueueId(job));
-    if (!entry) return false;
-    const state = await entry.getState();
-    return state === 'waiting' || state === 'delayed' || state === 'active' || state === 'prioritized' || state === 'waiting-children';
+  /**
+   * True when some run of `job` (at any epoch) is waiting, delayed or active in its queue. Queues
+   * hold about one entry per busy datastore, so scanning them is cheap.
+   */
+  async isQueued(job: Pick<JobRecord, 'id' | 'kind'>): Promise<boolean> {
+    const entries = await this.queue(job).getJobs(['waiting', 'delayed', 'active', 'prioritized', 'paused']);
+    return entries.some((entry) => (entry?.data as RunJobPayload | undefined)?.jobId === job.id);
   }
 
   /** Removes a finished run entry so the same epoch can be dispatched again (after a Redis flush, say). */

@@ -41,7 +41,7 @@ export class JobDispatcher {
    * hold about one entry per busy datastore, so scanning them is cheap.
    */
   async isQueued(job: Pick<JobRecord, 'id' | 'kind'>): Promise<boolean> {
-    const entries = await this.queue(job).getJobs(['waiting', 'delayed', 'active', 'prioritized', 'paused']);
+    const entries = await this.queue(job).getJobs(['waiting', 'delayed', 'active', 'prioritized']);
     return entries.some((entry) => (entry?.data as RunJobPayload | undefined)?.jobId === job.id);
   }
 

@@ -1,10 +1,55 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import type { BaseEnv } from '@fhirlake/config';
-import { WorkerInfrastructureModule } from '@fhirlake/coordination';
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type BaseEnv, loadConfig } from '@fhirlake/config';
+import { createKmsClient, createS3Client, S3ObjectStore } from '@fhirlake/cloud';
+import { WORKER_PG_POOL, WorkerInfrastructureModule } from '@fhirlake/coordination';
+import { ExportPlanRepository, ExportSnapshotReader } from '@fhirlake/persistence';
+import type { Pool } from 'pg';
+import { ExportPartHandler } from './export-part.handler';
+import { ExportPartQueue } from './export-part.queue';
+import { ExportPartService } from './export-part.service';
+import { ExportPlannerService } from './export-planner.service';
+import { ExportPreflightService } from './export-preflight.service';
+import { ExportRunHandler } from './export-run.handler';
+import { ExportRunService } from './export-run.service';
+import { ExportWorkersService } from './export-workers.service';
+import { EXPORTER_ENV, EXPORTER_KMS, EXPORTER_S3, EXPORTER_SHUTDOWN } from './exporter.tokens';
+import { type ExporterEnv, exporterEnvSchema } from './exporter-env';
 
 @Module({})
-export class ExporterModule {
-  static forRoot(env: BaseEnv): DynamicModule {
-    return { module: ExporterModule, imports: [WorkerInfrastructureModule.forRoot(env, 'exporter')] };
+export class ExporterModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(EXPORTER_S3) private readonly s3: ReturnType<typeof createS3Client>,
+    @Inject(EXPORTER_KMS) private readonly kms: ReturnType<typeof createKmsClient>,
+  ) {}
+
+  /** `env` is the base environment; the exporter's own settings are read from `exporterEnv` (default: process.env). */
+  static forRoot(env: BaseEnv, exporterEnv: ExporterEnv = loadConfig(exporterEnvSchema, process.env)): DynamicModule {
+    const settings: ExporterEnv = { ...exporterEnv, ...env };
+    return {
+      module: ExporterModule,
+      imports: [WorkerInfrastructureModule.forRoot(env, 'exporter')],
+      providers: [
+        { provide: EXPORTER_ENV, useValue: settings },
+        { provide: EXPORTER_SHUTDOWN, useFactory: () => new AbortController() },
+        { provide: EXPORTER_S3, useFactory: () => createS3Client(env) },
+        { provide: EXPORTER_KMS, useFactory: () => createKmsClient(env) },
+        { provide: S3ObjectStore, useFactory: (s3: ReturnType<typeof createS3Client>) => new S3ObjectStore(s3), inject: [EXPORTER_S3] },
+        { provide: ExportSnapshotReader, useFactory: (pool: Pool) => new ExportSnapshotReader(pool), inject: [WORKER_PG_POOL] },
+        { provide: ExportPlanRepository, useFactory: (pool: Pool) => new ExportPlanRepository(pool), inject: [WORKER_PG_POOL] },
+        ExportPreflightService,
+        ExportPlannerService,
+        ExportPartQueue,
+        ExportPartService,
+        ExportRunService,
+        ExportRunHandler,
+        ExportPartHandler,
+        ExportWorkersService,
+      ],
+    };
+  }
+
+  onApplicationShutdown(): void {
+    this.s3.destroy();
+    this.kms.destroy();
   }
 }

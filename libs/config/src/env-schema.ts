@@ -26,6 +26,8 @@ export const baseEnvSchema = z.object({
   AWS_ENDPOINT_URL_IAM: optionalUrl,
   AWS_ENDPOINT_URL_STS: optionalUrl,
   FHIRLAKE_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be 12 digits').default('000000000000'),
+  /** How often the coordinator reconciles queues with job rows (it also reacts to queue events at once). */
+  FHIRLAKE_COORDINATOR_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 });
 
 /** The api-gateway also listens on HTTP and advertises its public base URL in DatastoreEndpoint. */

@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationB
 import type { BaseEnv } from '@fhirlake/config';
 import { createPgPool, JobRepository } from '@fhirlake/persistence';
 import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 import { createRedisConnection } from './redis-connection';
@@ -31,7 +32,8 @@ export class WorkerInfrastructureModule implements OnApplicationBootstrap, OnApp
   }
 
   static forRoot(env: BaseEnv, appName: string): DynamicModule {
-    const workerId = `${appName}@${hostname()}:${process.pid}`;
+    // Unique per instance: several can share a process (tests) or a host.
+    const workerId = `${appName}@${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     return {
       module: WorkerInfrastructureModule,
       providers: [

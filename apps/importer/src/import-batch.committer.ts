@@ -1,0 +1,146 @@
+import { Logger } from '@nestjs/common';
+import type { JobExecution } from '@fhirlake/coordination';
+import type { JobStatus } from '@fhirlake/jobs';
+import {
+  type BulkWrittenVersion,
+  type ImportCheckpointRepository,
+  type ImportFileRecord,
+  type ImportOutputLine,
+  type JobRepository,
+  writeResourceBatch,
+} from '@fhirlake/persistence';
+import type { PoolClient } from 'pg';
+import { type BatchEntry, failureLine, type PreparedBatch, SERVER_ERROR_ISSUES, successLine } from './import-batch';
+import { importProgress } from './import-report';
+
+/** What a commit needs to know about the running import. */
+export interface ImportRunState {
+  execution: JobExecution;
+  /** The job's files; the committed batch's file is updated in place. */
+  files: ImportFileRecord[];
+  /** s3:// URI of each file, for FAILURE lines. */
+  inputUri(file: ImportFileRecord): string;
+  /** Job start (ms since epoch), for throughput. */
+  startedAt: number;
+}
+
+const MAX_ATTEMPTS = 5;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const pgCode = (error: unknown): string | undefined => (error as { code?: unknown }).code as string | undefined;
+
+/**
+ * Errors caused by one resource's content on the server side (a value Postgres refuses, an index
+ * entry too large): the resource is reported as a server error and the batch goes on without it.
+ */
+export function isResourceDataError(error: unknown): boolean {
+  const code = pgCode(error);
+  return typeof code === 'string' && code.length === 5 && (code.startsWith('22') || code.startsWith('54') || (code.startsWith('23') && code !== '23505'));
+}
+
+const FINAL_ERRORS = new Set(['JobFencedError', 'DatastoreUnavailableError', 'ImportCheckpointMismatchError', 'AbortError']);
+const TRANSIENT_SQLSTATES = new Set(['23505', '40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300']);
+
+/**
+ * Worth retrying the whole batch: a race with a concurrent write of the same new id (unique
+ * violation), a deadlock, a dropped connection. Postgres errors carry `routine`.
+ */
+function isTransient(error: unknown): boolean {
+  if (typeof error === 'object' && error !== null && 'routine' in error) {
+    const code = pgCode(error) ?? '';
+    return TRANSIENT_SQLSTATES.has(code) || code.startsWith('08');
+  }
+  return !FINAL_ERRORS.has((error as Error | undefined)?.name ?? '');
+}
+
+/**
+ * Commits one batch in a single fenced transaction: the resources (bulk write path), the file's
+ * checkpoint, its SUCCESS/FAILURE lines and the job's progress. Either all of it lands or none.
+ */
+export class ImportBatchCommitter {
+  private readonly logger = new Logger('ImportBatchCommitter');
+
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly checkpoints: ImportCheckpointRepository,
+  ) {}
+
+  /** Returns the job status seen when the batch committed (to notice a cancellation). */
+  async commit(run: ImportRunState, batch: PreparedBatch): Promise<JobStatus> {
+    let isolate = false;
+    for (let attempt = 1; ; attempt++) {
+      if (run.execution.signal.aborted) throw run.execution.signal.reason;
+      try {
+        const { status, file } = await run.execution.fenced((client, current) => this.write(run, batch, client, current, isolate));
+        // Committed: now the in-memory view may move on.
+        run.files[run.files.findIndex((f) => f.fileIndex === file.fileIndex)] = file;
+        return status;
+      } catch (error) {
+        if (!isolate && isResourceDataError(error)) {
+          // Some resource in the batch is refused: redo it resource by resource to find which.
+          isolate = true;
+          attempt--;
+          continue;
+        }
+        if (attempt >= MAX_ATTEMPTS || !isTransient(error) || run.execution.signal.aborted) throw error;
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+
+  private async write(run: ImportRunState, batch: PreparedBatch, client: PoolClient, status: JobStatus, isolate: boolean): Promise<{ status: JobStatus; file: ImportFileRecord }> {
+    const { job } = run.execution;
+    const file = run.files.find((f) => f.fileIndex === batch.fileIndex)!;
+    const toStore = batch.entries.filter((e) => e.resource);
+    const versions = new Map<BatchEntry, BulkWrittenVersion>();
+    if (!isolate) {
+      const written = await writeResourceBatch(client, job.datastoreId, toStore.map((e) => e.resource!));
+      toStore.forEach((e, i) => versions.set(e, written[i]));
+    } else {
+      for (const entry of toStore) {
+        await client.query('SAVEPOINT import_resource');
+        try {
+          versions.set(entry, (await writeResourceBatch(client, job.datastoreId, [entry.resource!]))[0]);
+          await client.query('RELEASE SAVEPOINT import_resource');
+        } catch (error) {
+          if (!isResourceDataError(error)) throw error;
+          await client.query('ROLLBACK TO SAVEPOINT import_resource');
+          // No PHI: where and which SQLSTATE only.
+          this.logger.warn(`Job ${job.id}: server error storing line ${entry.line} of file ${file.fileIndex} (SQLSTATE ${pgCode(error)})`);
+        }
+      }
+    }
+
+    const outputs: ImportOutputLine[] = [];
+    const counts = { resourcesScanned: batch.entries.length, resourcesImported: 0, customerErrors: 0, serverErrors: 0, importedBytes: 0 };
+    for (const entry of batch.entries) {
+      const version = versions.get(entry);
+      if (version) {
+        counts.resourcesImported++;
+        counts.importedBytes += entry.bytes;
+        outputs.push({ line: entry.line, success: true, body: successLine(entry, version) });
+      } else {
+        if (entry.issues) counts.customerErrors++;
+        else counts.serverErrors++;
+        outputs.push({ line: entry.line, success: false, body: failureLine(run.inputUri(file), entry.line, entry.issues ?? SERVER_ERROR_ISSUES) });
+      }
+    }
+    await this.checkpoints.recordBatch(client, job.id, { ...batch, ...counts }, outputs);
+
+    const updated: ImportFileRecord = {
+      ...file,
+      state: batch.endOfFile ? 'LOADED' : 'READING',
+      nextLine: batch.nextLine,
+      nextByte: batch.nextByte,
+      resourcesScanned: file.resourcesScanned + counts.resourcesScanned,
+      resourcesImported: file.resourcesImported + counts.resourcesImported,
+      customerErrors: file.customerErrors + counts.customerErrors,
+      serverErrors: file.serverErrors + counts.serverErrors,
+      importedBytes: file.importedBytes + counts.importedBytes,
+    };
+    const files = run.files.map((f) => (f === file ? updated : f));
+    await this.jobs.updateProgress(job.id, run.execution.epoch, { ...importProgress(files, (Date.now() - run.startedAt) / 1000) }, client);
+    // Lease lost or shutting down while we worked: roll back rather than commit.
+    if (run.execution.signal.aborted) throw run.execution.signal.reason;
+    return { status, file: updated };
+  }
+}

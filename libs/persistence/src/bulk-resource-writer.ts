@@ -1,0 +1,153 @@
+import type { PoolClient } from 'pg';
+import { COPY_NULL, copyJsonField, copyTextField, copyTextRows } from './copy-text-rows';
+import { DatastoreUnavailableError, type IndexedReference } from './fhir-resource.types';
+import { enterWriteFence } from './write-fence';
+
+/** A validated resource ready for a bulk write, split so the stamped JSON can be built cheaply. */
+export interface BulkResource {
+  resourceType: string;
+  id: string;
+  /** The resource's own `meta` (a plain object), if any; versionId and lastUpdated get stamped over it. */
+  meta?: Record<string, unknown>;
+  /** JSON.stringify of the resource without resourceType, id and meta, e.g. `{"active":true}`. */
+  bodyJson: string;
+  /** Its references, without duplicates (same path and reference). */
+  references: readonly IndexedReference[];
+}
+
+/** The version a bulk write gave one resource. */
+export interface BulkWrittenVersion {
+  versionId: number;
+  /** FHIR instant with microseconds, as the single-resource path stamps it. */
+  lastUpdated: string;
+}
+
+interface CurrentRow {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated_us: string;
+}
+
+const STAGE_TABLE = 'fhirlake_bulk_stage';
+const STAGE_DDL = `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (
+  resource_type varchar(64) NOT NULL, id varchar(64) NOT NULL, version_id integer NOT NULL,
+  last_updated timestamptz(6) NOT NULL, is_last boolean NOT NULL, resource json NOT NULL) ON COMMIT DELETE ROWS`;
+/** Connections that already have the staging table (temp tables live as long as the session). */
+const staged = new WeakSet<object>();
+
+const keyOf = (resourceType: string, id: string) => `${resourceType}/${id}`;
+
+/** Formats epoch microseconds as a FHIR instant with six fractional digits, e.g. 2026-01-02T03:04:05.123456Z. */
+export function formatInstantMicros(micros: number): string {
+  const millis = Math.floor(micros / 1000);
+  return `${new Date(millis).toISOString().slice(0, 23)}${String(micros - millis * 1000).padStart(3, '0')}Z`;
+}
+
+/** The stored JSON: resourceType, id and meta first (as the single-resource path writes it), then the body. */
+export function stampedJson(resource: BulkResource, version: BulkWrittenVersion): string {
+  const meta = JSON.stringify({ ...resource.meta, versionId: String(version.versionId), lastUpdated: version.lastUpdated });
+  const head = `{"resourceType":${JSON.stringify(resource.resourceType)},"id":${JSON.stringify(resource.id)},"meta":${meta}`;
+  return resource.bodyJson === '{}' ? `${head}}` : `${head},${resource.bodyJson.slice(1)}`;
+}
+
+/**
+ * Writes many resources the way {@link FhirResourceRepository.write} writes one (a FHIR PUT with
+ * the resource's own id): new version = previous + 1, lastUpdated strictly after the previous
+ * version and stamped inside the datastore's write fence, meta stamped, a history row per version,
+ * the current row upserted and the reference index replaced. An id given twice gets two
+ * consecutive versions in input order.
+ *
+ * Runs inside the caller's open transaction on `client` (so the caller can commit checkpoints
+ * atomically with the data); throws {@link DatastoreUnavailableError} unless the datastore is
+ * ACTIVE. Returns the version of each resource, in input order.
+ */
+export async function writeResourceBatch(client: PoolClient, datastoreId: string, resources: readonly BulkResource[]): Promise<BulkWrittenVersion[]> {
+  await enterWriteFence(client, datastoreId);
+  // Stamp time taken after entering the fence: an export's snapshot time is then either after
+  // this commit or before every timestamp stamped here.
+  const { rows: ds } = await client.query<{ status: string; now_us: string }>(
+    `SELECT status, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint::text AS now_us FROM datastore WHERE id = $1`,
+    [datastoreId],
+  );
+  if (ds[0]?.status !== 'ACTIVE') throw new DatastoreUnavailableError(datastoreId, ds[0]?.status);
+  if (resources.length === 0) return [];
+  const now = Number(ds[0].now_us);
+
+  const latest = await lockCurrentVersions(client, datastoreId, resources);
+  const existedBefore = [...latest.keys()];
+  const versions: BulkWrittenVersion[] = [];
+  const versionMicros: number[] = [];
+  for (const resource of resources) {
+    const key = keyOf(resource.resourceType, resource.id);
+    const previous = latest.get(key);
+    const micros = previous ? Math.max(now, previous.micros + 1) : now;
+    const versionId = (previous?.versionId ?? 0) + 1;
+    latest.set(key, { versionId, micros });
+    versions.push({ versionId, lastUpdated: formatInstantMicros(micros) });
+    versionMicros.push(micros);
+  }
+
+  let stage = '';
+  let references = '';
+  const ds32 = copyTextField(datastoreId);
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i];
+    const isLast = latest.get(keyOf(resource.resourceType, resource.id))!.versionId === versions[i].versionId;
+    stage += `${resource.resourceType}\t${resource.id}\t${versions[i].versionId}\t${versions[i].lastUpdated}\t${isLast ? 't' : 'f'}\t${copyJsonField(stampedJson(resource, versions[i]))}\n`;
+    if (!isLast) continue;
+    for (const ref of resource.references) {
+      references += `${ds32}\t${resource.resourceType}\t${resource.id}\t${copyTextField(ref.path)}\t${copyTextField(ref.reference)}\t${ref.targetType === undefined ? COPY_NULL : copyTextField(ref.targetType)}\t${ref.targetId === undefined ? COPY_NULL : copyTextField(ref.targetId)}\n`;
+    }
+  }
+
+  if (!staged.has(client)) {
+    await client.query(STAGE_DDL);
+    staged.add(client);
+  }
+  await copyTextRows(client, `${STAGE_TABLE} (resource_type, id, version_id, last_updated, is_last, resource)`, stage);
+  await client.query(
+    `INSERT INTO fhir_resource_history (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
+     SELECT $1, resource_type, id, version_id, last_updated, false, resource FROM ${STAGE_TABLE}`,
+    [datastoreId],
+  );
+  await client.query(
+    `INSERT INTO fhir_resource (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
+     SELECT $1, resource_type, id, version_id, last_updated, false, resource FROM ${STAGE_TABLE} WHERE is_last
+     ON CONFLICT (datastore_id, resource_type, id) DO UPDATE
+       SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, deleted = false, resource = EXCLUDED.resource`,
+    [datastoreId],
+  );
+  if (existedBefore.length > 0) {
+    const split = existedBefore.map((key) => key.split('/'));
+    await client.query(
+      `DELETE FROM fhir_reference r USING unnest($2::text[], $3::text[]) AS k(t, i)
+        WHERE r.datastore_id = $1 AND r.source_type = k.t AND r.source_id = k.i`,
+      [datastoreId, split.map((k) => k[0]), split.map((k) => k[1])],
+    );
+  }
+  await copyTextRows(client, 'fhir_reference (datastore_id, source_type, source_id, path, reference, target_type, target_id)', references);
+  // Emptied now rather than at commit, so several batches can share one transaction (savepoints).
+  await client.query(`DELETE FROM ${STAGE_TABLE}`);
+  return versions;
+}
+
+/** Locks the current rows of the batch's resources (as a PUT does) and returns their versions. */
+async function lockCurrentVersions(client: PoolClient, datastoreId: string, resources: readonly BulkResource[]): Promise<Map<string, { versionId: number; micros: number }>> {
+  const unique = new Map<string, BulkResource>();
+  for (const r of resources) unique.set(keyOf(r.resourceType, r.id), r);
+  const types: string[] = [];
+  const ids: string[] = [];
+  for (const r of unique.values()) {
+    types.push(r.resourceType);
+    ids.push(r.id);
+  }
+  // Ordered, so concurrent lockers take row locks in the same order.
+  const { rows } = await client.query<CurrentRow>(
+    `SELECT r.resource_type, r.id, r.version_id, (extract(epoch FROM r.last_updated) * 1000000)::bigint::text AS last_updated_us
+       FROM fhir_resource r JOIN unnest($2::text[], $3::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
+      WHERE r.datastore_id = $1 ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
+    [datastoreId, types, ids],
+  );
+  return new Map(rows.map((row) => [keyOf(row.resource_type, row.id), { versionId: row.version_id, micros: Number(row.last_updated_us) }]));
+}

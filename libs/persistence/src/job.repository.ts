@@ -44,6 +44,14 @@ export class JobRepository {
     }
   }
 
+  async findByClientToken(kind: JobRecord['kind'], datastoreId: string, clientToken: string): Promise<JobRecord | undefined> {
+    const { rows } = await this.pool.query<JobRecord>(
+      `SELECT ${JOB_COLUMNS} FROM fhir_job WHERE kind = $1 AND datastore_id = $2 AND client_token = $3`,
+      [kind, datastoreId, clientToken],
+    );
+    return rows[0];
+  }
+
   async find(id: string): Promise<JobRecord | undefined> {
     const { rows } = await this.pool.query<JobRecord>(`SELECT ${JOB_COLUMNS} FROM fhir_job WHERE id = $1`, [id]);
     return rows[0];
@@ -167,10 +175,10 @@ export class JobRepository {
       const status = next[job.status];
       if (!status) return { kind: 'not-cancellable', job } as const;
       const updated = await client.query<JobRecord>(
-        `UPDATE fhir_job SET status = $2, end_time = CASE WHEN $2 = 'CANCEL_COMPLETED' THEN now() ELSE end_time END,
-           message = CASE WHEN $2 = 'CANCEL_COMPLETED' THEN 'Cancelled before it started' ELSE message END, updated_at = now()
+        `UPDATE fhir_job SET status = $2::"JobStatus", end_time = CASE WHEN $3 THEN now() ELSE end_time END,
+           message = CASE WHEN $3 THEN 'Cancelled before it started' ELSE message END, updated_at = now()
          WHERE id = $1 RETURNING ${JOB_COLUMNS}`,
-        [jobId, status],
+        [jobId, status, status === 'CANCEL_COMPLETED'],
       );
       return { kind: status === 'CANCEL_COMPLETED' ? 'cancelled' : 'cancel-submitted', job: updated.rows[0] } as const;
     });

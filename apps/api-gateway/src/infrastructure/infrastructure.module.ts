@@ -1,7 +1,11 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { GatewayEnv } from '@fhirlake/config';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createKmsClient, createS3Client } from '@fhirlake/cloud';
 import {
   createPgPool,
+  JobRepository,
   createPrismaClient,
   DatastoreRepository,
   FhirResourceRepository,
@@ -10,7 +14,7 @@ import {
 } from '@fhirlake/persistence';
 import type { Pool } from 'pg';
 import { PaginationTokens } from '../control-plane/pagination-token';
-import { ARN_CONTEXT, GATEWAY_CONFIG, PG_POOL } from './tokens';
+import { ARN_CONTEXT, GATEWAY_CONFIG, KMS_CLIENT, PG_POOL, S3_CLIENT } from './tokens';
 
 /** Connections and repositories of the gateway; the only place they are created. */
 @Global()
@@ -19,6 +23,8 @@ export class InfrastructureModule implements OnApplicationShutdown {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly prisma: PrismaClient,
+    @Inject(S3_CLIENT) private readonly s3: S3Client,
+    @Inject(KMS_CLIENT) private readonly kms: KMSClient,
   ) {}
 
   static forRoot(config: GatewayEnv) {
@@ -31,17 +37,22 @@ export class InfrastructureModule implements OnApplicationShutdown {
         { provide: PrismaClient, useFactory: () => createPrismaClient(config.DATABASE_URL) },
         { provide: DatastoreRepository, useFactory: (prisma: PrismaClient) => new DatastoreRepository(prisma), inject: [PrismaClient] },
         { provide: FhirResourceRepository, useFactory: (pool: Pool) => new FhirResourceRepository(pool), inject: [PG_POOL] },
+        { provide: JobRepository, useFactory: (pool: Pool) => new JobRepository(pool), inject: [PG_POOL] },
+        { provide: S3_CLIENT, useFactory: () => createS3Client(config) },
+        { provide: KMS_CLIENT, useFactory: () => createKmsClient(config) },
         {
           provide: PaginationTokens,
           useFactory: async (prisma: PrismaClient) => new PaginationTokens(await new ServerSecretRepository(prisma).getOrCreate('pagination-token')),
           inject: [PrismaClient],
         },
       ],
-      exports: [GATEWAY_CONFIG, ARN_CONTEXT, PG_POOL, PrismaClient, DatastoreRepository, FhirResourceRepository, PaginationTokens],
+      exports: [GATEWAY_CONFIG, ARN_CONTEXT, PG_POOL, PrismaClient, DatastoreRepository, FhirResourceRepository, JobRepository, PaginationTokens, S3_CLIENT, KMS_CLIENT],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.s3.destroy();
+    this.kms.destroy();
     await Promise.all([this.pool.end(), this.prisma.$disconnect()]);
   }
 }

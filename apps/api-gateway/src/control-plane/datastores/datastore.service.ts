@@ -80,6 +80,11 @@ export class DatastoreService implements OnApplicationBootstrap {
 
   async delete(datastoreId: string, baseUrl: string): Promise<DatastoreProperties> {
     const current = await this.require(datastoreId);
+    const { rowCount } = await this.pool.query(
+      `SELECT 1 FROM fhir_job WHERE datastore_id = $1 AND status IN ('SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'CANCEL_SUBMITTED', 'CANCEL_IN_PROGRESS') LIMIT 1`,
+      [datastoreId],
+    );
+    if (rowCount) throw conflictError(`Datastore ${datastoreId} has import or export jobs that have not finished; wait for them or cancel them first`);
     const deleting = await this.datastores.transition(datastoreId, ['ACTIVE', 'CREATING'], 'DELETING');
     if (!deleting) throw conflictError(`Datastore ${datastoreId} is ${current.status} and cannot be deleted`);
     this.startPurge(datastoreId);

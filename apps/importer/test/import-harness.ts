@@ -90,7 +90,7 @@ export async function createDatastore(sql: Pool): Promise<string> {
 }
 
 export async function putObject(bed: ImportTestBed, key: string, body: string | Buffer, bucket = bed.bucket): Promise<void> {
-  await bed.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  await bed.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
 }
 
 export interface ImportOptions {
@@ -145,6 +145,21 @@ export async function waitForJob(bed: ImportTestBed, jobId: string, statuses: st
     { timeoutMs, intervalMs: 100, description: `job ${jobId} to reach ${statuses.join('/')}` },
   );
   return job!;
+}
+
+/**
+ * `count` small resources as ndjson lines: Patients and Observations referencing them, every
+ * `badEvery`-th line invalid, and every `repeatEvery`-th line a second version of an earlier Patient.
+ */
+export function generatedLines(count: number, seed: string, options: { badEvery?: number; repeatEvery?: number } = {}): string[] {
+  const lines: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    if (options.badEvery && i % options.badEvery === 0) lines.push(`{"resourceType":"Patient","id":"${seed}-bad-${i}","gender":"unknown-code"}`);
+    else if (options.repeatEvery && i % options.repeatEvery === 0) lines.push(JSON.stringify({ resourceType: 'Patient', id: `${seed}-p${i - 7}`, active: false, name: [{ family: `F${i}` }] }));
+    else if (i % 2 === 1) lines.push(JSON.stringify({ resourceType: 'Patient', id: `${seed}-p${i}`, active: true, name: [{ family: `Family${i}`, given: ['Given'] }], birthDate: '1970-01-01' }));
+    else lines.push(JSON.stringify({ resourceType: 'Observation', id: `${seed}-o${i}`, status: 'final', code: { text: 'weight' }, subject: { reference: `Patient/${seed}-p${i - 1}` }, valueQuantity: { value: i, unit: 'kg' } }));
+  }
+  return lines;
 }
 
 export const TEST_SETTINGS: ImporterSettings = { concurrency: 1, batchLines: 500, batchBytes: 8 * 1024 * 1024, maxLineBytes: 64 * 1024 };

@@ -1,0 +1,127 @@
+import { DisableKeyCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { JobExecution } from '@fhirlake/coordination';
+import { ImportCheckpointMismatchError, ImportCheckpointRepository, JobFencedError, type JobRecord } from '@fhirlake/persistence';
+import { waitFor } from '@fhirlake/testing';
+import { randomBytes } from 'node:crypto';
+import { ImportBatchCommitter } from '../src/import-batch.committer';
+import type { PreparedBatch } from '../src/import-batch';
+import {
+  createDatastore,
+  createImportTestBed,
+  generatedLines,
+  type ImportTestBed,
+  jobFolderKey,
+  putObject,
+  readObjects,
+  startImporter,
+  storedResources,
+  submitImport,
+  waitForJob,
+} from './import-harness';
+
+describe('import job lifecycle', () => {
+  let bed: ImportTestBed;
+  let importer: INestApplicationContext;
+
+  beforeAll(async () => {
+    bed = await createImportTestBed('import-lifecycle');
+    await putObject(bed, 'small/a.ndjson', `${generatedLines(10, 'small').join('\n')}\n`);
+    importer = await startImporter(bed, { batchLines: 500 });
+  });
+  afterAll(async () => {
+    await importer?.close();
+    await bed?.close();
+  });
+
+  /** Runs an import expected to fail; checks the message and that nothing was written anywhere. */
+  async function expectFailure(options: Parameters<typeof submitImport>[2], message: RegExp, datastoreId?: string): Promise<JobRecord> {
+    const ds = datastoreId ?? (await createDatastore(bed.sql));
+    const job = await waitForJob(bed, (await submitImport(bed, ds, { input: `s3://${bed.bucket}/small/`, ...options })).id);
+    expect([job.status, job.message]).toEqual(['FAILED', expect.stringMatching(message)]);
+    expect((await storedResources(bed.sql, ds)).size).toBe(0);
+    expect(await readObjects(bed.s3, bed.bucket, jobFolderKey(job))).toEqual([]);
+    return job;
+  }
+
+  it('fails with a clear message when the input prefix holds no objects', async () => {
+    await expectFailure({ input: `s3://${bed.bucket}/nothing-here/` }, new RegExp(`^No input objects found at s3://${bed.bucket}/nothing-here/$`));
+  });
+
+  it('fails when the input bucket does not exist', async () => {
+    await expectFailure({ input: 's3://no-such-bucket-fhirlake/in/' }, /^The input bucket no-such-bucket-fhirlake does not exist$/);
+  });
+
+  it('fails when the KMS key is disabled, before writing anything', async () => {
+    const keyId = (await bed.kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+    await bed.kms.send(new DisableKeyCommand({ KeyId: keyId }));
+    await expectFailure({ kmsKeyId: keyId }, /KMS key .* is not enabled \(state Disabled\)/);
+  });
+
+  it('fails when the output bucket does not exist', async () => {
+    await expectFailure({ output: 's3://no-such-output-fhirlake/out' }, /^The output bucket no-such-output-fhirlake does not exist$/);
+  });
+
+  it('fails when the datastore is being deleted', async () => {
+    const ds = await createDatastore(bed.sql);
+    await bed.sql.query(`UPDATE datastore SET status = 'DELETING' WHERE id = $1`, [ds]);
+    await expectFailure({}, new RegExp(`Datastore ${ds} is DELETING`), ds);
+  });
+
+  it('fences a stale worker: after a second claim, the first epoch cannot commit, and a batch never commits twice', async () => {
+    const ds = await createDatastore(bed.sql);
+    const job = await submitImport(bed, ds, { input: `s3://${bed.bucket}/small/`, dispatch: false });
+    const checkpoints = new ImportCheckpointRepository(bed.sql);
+    const committer = new ImportBatchCommitter(bed.jobs, checkpoints);
+    const execution = (claimed: JobRecord): JobExecution => ({
+      job: claimed,
+      epoch: claimed.epoch,
+      signal: new AbortController().signal,
+      fenced: (work) => bed.jobs.fenced(job.id, claimed.epoch, work),
+      cancelRequested: async () => false,
+    });
+    const first = (await bed.jobs.claim(job.id, 'worker-1'))!;
+    await bed.jobs.fenced(job.id, first.epoch, (c) => checkpoints.plan(c, job.id, [{ s3Key: 'small/a.ndjson', sizeBytes: 100, gzip: false, outputName: 'a.ndjson' }]));
+    const second = (await bed.jobs.claim(job.id, 'worker-2'))!;
+    expect(second.epoch).toBe(first.epoch + 1);
+
+    const batch = (): PreparedBatch => ({
+      fileIndex: 0, fromLine: 1, nextLine: 2, nextByte: 40, endOfFile: false, byteCount: 40,
+      entries: [{ line: 1, bytes: 40, resource: { resourceType: 'Patient', id: 'fenced', bodyJson: '{"active":true}', references: [] } }],
+    });
+    const state = async (claimed: JobRecord) => ({ execution: execution(claimed), files: await checkpoints.files(job.id), inputUri: () => 's3://x/small/a.ndjson', startedAt: Date.now() });
+
+    await expect(committer.commit(await state(first), batch())).rejects.toBeInstanceOf(JobFencedError);
+    expect((await storedResources(bed.sql, ds)).size).toBe(0);
+    expect((await checkpoints.files(job.id))[0]).toMatchObject({ state: 'PENDING', nextLine: 1, resourcesScanned: 0 });
+
+    expect(await committer.commit(await state(second), batch())).toBe('IN_PROGRESS');
+    await expect(committer.commit(await state(second), batch())).rejects.toBeInstanceOf(ImportCheckpointMismatchError);
+    expect((await storedResources(bed.sql, ds)).get('Patient/fenced')).toMatchObject({ versionId: 1 });
+    expect((await checkpoints.files(job.id))[0]).toMatchObject({ state: 'READING', nextLine: 2, nextByte: 40, resourcesScanned: 1, resourcesImported: 1 });
+  });
+
+  it('cancels mid-job within seconds: stops after the current batch, writes outputs and a manifest for what was committed', async () => {
+    const total = 60_000;
+    await putObject(bed, 'big/a.ndjson', `${generatedLines(total, `c${randomBytes(3).toString('hex')}`).join('\n')}\n`);
+    const ds = await createDatastore(bed.sql);
+    const job = await submitImport(bed, ds, { input: `s3://${bed.bucket}/big/` });
+    await waitFor(async () => ((await bed.jobs.find(job.id))?.progress.TotalNumberOfResourcesScanned as number | undefined ?? 0) >= 2000, { timeoutMs: 30_000, intervalMs: 20 });
+    const requested = Date.now();
+    expect((await bed.jobs.requestCancel(job.id)).kind).toBe('cancel-submitted');
+    const done = await waitForJob(bed, job.id, ['CANCEL_COMPLETED', 'CANCEL_FAILED', 'COMPLETED', 'FAILED'], 15_000);
+    expect(done.status).toBe('CANCEL_COMPLETED');
+    expect(Date.now() - requested).toBeLessThan(5000);
+
+    const objects = await readObjects(bed.s3, bed.bucket, jobFolderKey(job));
+    const manifest = JSON.parse(objects.find((o) => o.key.endsWith('manifest.json'))!.text);
+    const stored = await storedResources(bed.sql, ds);
+    expect(manifest).toMatchObject({ cancelled: true, numberOfScannedFiles: 1, numberOfFilesImported: 0, numberOfResourcesImportedSuccessfully: stored.size });
+    expect(stored.size).toBeGreaterThanOrEqual(2000);
+    expect(stored.size).toBeLessThan(total);
+    expect(manifest.numberOfResourcesScanned).toBe(stored.size);
+    const success = objects.find((o) => o.key.endsWith('SUCCESS/a.ndjson'))!;
+    expect(success.text.trimEnd().split('\n')).toHaveLength(stored.size);
+    expect(done.progress.TotalNumberOfResourcesImported).toBe(stored.size);
+  });
+});

@@ -51,6 +51,7 @@ export class ExportRunService {
     if (job.progress.planned !== true) {
       const planned = await this.planner.plan(execution, transactionTime, parsed.request, output);
       if (planned.kind === 'failed') return this.finish(execution, 'FAILED', planned.message);
+      if (parsed.request.scope !== 'SYSTEM') await this.plans.analyzeMembers();
       this.logger.log(`job ${job.id} planned: ${planned.partsTotal} parts, ${planned.resourcesTotal} resources as of ${transactionTime}`);
     }
     const pending = (await this.plans.parts(job.id)).filter((p) => p.status === 'PENDING').map((p) => p.partId);

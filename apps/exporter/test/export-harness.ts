@@ -48,6 +48,7 @@ export interface ExportTestBed {
 export async function createExportTestBed(label: string): Promise<ExportTestBed> {
   const db = await createTestDatabase();
   const sql = new Pool({ connectionString: db.url, max: 6 });
+  sql.on('error', () => undefined); // connections cut when the database is dropped
   const redisPrefix = uniqueRedisPrefix(label);
   const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   const baseEnv = loadConfig(exporterEnvSchema, process.env);
@@ -163,7 +164,7 @@ export async function waitForJob(bed: ExportTestBed, jobId: string, statuses: st
 
 /** An exporter running in this process. */
 export async function startExporter(env: ExporterEnv): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(ExporterModule.forRoot(env, env), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(ExporterModule.forRoot(env, env), { logger: process.env.EXPORTER_TEST_LOG ? ['error', 'warn', 'log'] : ['error', 'warn'] });
   await app.init();
   return app;
 }

@@ -41,7 +41,7 @@ describe('system export (in-process exporter, real Postgres/Redis/moto)', () => 
     const expected = await snapshotAsOf(bed.sql, fixtureDatastore, await transactionTimeOf(bed.sql, job.id));
     expect(lineKeys(objects)).toEqual([...expected.keys()].sort());
     // Every line is the stored JSON text, byte for byte.
-    const byKey = new Map(objects.flatMap((o) => o.lines.map((l) => { const r = JSON.parse(l) as ResourceBody; return [`${r.resourceType}/${r.id}/${(r.meta as { versionId: string }).versionId}`, l] as const; })));
+    const byKey = new Map<string, string>(objects.flatMap((o) => o.lines.map((l) => { const r = JSON.parse(l) as ResourceBody; return [`${r.resourceType}/${r.id}/${(r.meta as { versionId: string }).versionId}`, l] as [string, string]; })));
     for (const [k, text] of expected) expect(byKey.get(k)).toBe(text);
 
     for (const o of objects) {

@@ -123,6 +123,11 @@ export class ExportPlanRepository {
     await db.query('DELETE FROM fhir_export_member WHERE job_id = $1', [jobId]);
   }
 
+  /** Refreshes planner statistics of the member table after a plan added many rows (outside the plan's transaction). */
+  async analyzeMembers(): Promise<void> {
+    await this.pool.query('ANALYZE fhir_export_member');
+  }
+
   /** Roots = every Patient of the snapshot (Patient export). */
   async addAllPatientsAsRoots(client: PoolClient, jobId: string, snapshot: ExportSnapshot): Promise<void> {
     await client.query(
@@ -151,11 +156,11 @@ export class ExportPlanRepository {
     if (paths.length === 0) return;
     await client.query(
       `INSERT INTO fhir_export_member (job_id, resource_type, id)
-       SELECT DISTINCT $1, f.source_type, f.source_id FROM fhir_reference f
-         JOIN fhir_export_member m ON m.job_id = $1 AND m.resource_type = 'Patient' AND m.root AND m.id = f.target_id
-         JOIN fhir_resource r ON r.datastore_id = f.datastore_id AND r.resource_type = f.source_type AND r.id = f.source_id
+       SELECT DISTINCT $1::char(32), f.source_type, f.source_id FROM fhir_reference f
         WHERE f.datastore_id = $2 AND f.source_type = ${typeLiteral(resourceType)} AND f.target_type = 'Patient' AND f.path = ANY($3::text[])
-          AND r.last_updated <= ${instantLiteral(snapshot.transactionTime)} AND NOT r.deleted
+          AND EXISTS (SELECT 1 FROM fhir_export_member m WHERE m.job_id = $1::char(32) AND m.resource_type = 'Patient' AND m.id = f.target_id AND m.root OFFSET 0)
+          AND EXISTS (SELECT 1 FROM fhir_resource r WHERE r.datastore_id = f.datastore_id AND r.resource_type = f.source_type AND r.id = f.source_id
+                        AND r.last_updated <= ${instantLiteral(snapshot.transactionTime)} AND NOT r.deleted OFFSET 0)
        ON CONFLICT DO NOTHING`,
       [jobId, snapshot.datastoreId, paths],
     );

@@ -64,9 +64,10 @@ export class ExportSnapshotReader {
     return rows.map((r) => ({ resourceType, partNumber: r.part, firstId: r.first_id, lastId: r.last_id, resourceCount: r.n }));
   }
 
-  /** The snapshot version of one resource, or undefined when it did not exist (or was deleted) at T. */
+  /** The snapshot version of one resource (ignoring since/until/members), or undefined when it did not exist (or was deleted) at T. */
   async readAsOf(snapshot: Pick<ExportSnapshot, 'datastoreId' | 'transactionTime'>, resourceType: string, id: string, db: Queryable = this.pool): Promise<ResourceBody | undefined> {
-    const { rows } = await db.query<{ resource: ResourceBody }>(snapshotSelect(snapshot, resourceType, 'resource', { firstId: id, lastId: id }));
+    const bare = { datastoreId: snapshot.datastoreId, transactionTime: snapshot.transactionTime };
+    const { rows } = await db.query<{ resource: ResourceBody }>(snapshotSelect(bare, resourceType, 'resource', { firstId: id, lastId: id }));
     return rows[0]?.resource;
   }
 

@@ -51,22 +51,24 @@ export function snapshotSelect(snapshot: ExportSnapshot, resourceType: string, c
   const filters: string[] = [];
   if (snapshot.since) filters.push(`s.last_updated >= ${instantLiteral(snapshot.since)}`);
   if (snapshot.until) filters.push(`s.last_updated <= ${instantLiteral(snapshot.until)}`);
-  if (snapshot.membersOfJob) {
-    filters.push(`EXISTS (SELECT 1 FROM fhir_export_member m WHERE m.job_id = ${literal(snapshot.membersOfJob, /^[0-9a-f]{32}$/, 'job id')}
-      AND m.resource_type = ${type} AND m.id = s.id)`);
-  }
+  // Membership is a correlated primary-key probe per row (OFFSET 0 keeps Postgres from turning it
+  // into a join): the member table is filled inside the planning transaction, so its statistics
+  // are stale, and a join planned on them can degrade to a quadratic nested loop.
+  const members = snapshot.membersOfJob
+    ? ` AND EXISTS (SELECT 1 FROM fhir_export_member m WHERE m.job_id = ${literal(snapshot.membersOfJob, /^[0-9a-f]{32}$/, 'job id')} AND m.resource_type = ${type} AND m.id = r.id OFFSET 0)`
+    : '';
   const bodyColumn = columns === 'id' ? '' : ', r.resource';
   const historyBodyColumn = columns === 'id' ? '' : ', h.resource';
   return `SELECT ${columns === 'id' ? 's.id' : 's.resource'} FROM (
       SELECT r.id, r.last_updated${bodyColumn} FROM fhir_resource r
-       WHERE r.datastore_id = ${ds} AND r.resource_type = ${type}${inRange} AND r.last_updated <= ${t} AND NOT r.deleted
+       WHERE r.datastore_id = ${ds} AND r.resource_type = ${type}${inRange} AND r.last_updated <= ${t} AND NOT r.deleted${members}
       UNION ALL
       SELECT r.id, h.last_updated${historyBodyColumn} FROM fhir_resource r
        CROSS JOIN LATERAL (
          SELECT h.last_updated, h.deleted, h.resource FROM fhir_resource_history h
           WHERE h.datastore_id = r.datastore_id AND h.resource_type = r.resource_type AND h.id = r.id AND h.last_updated <= ${t}
           ORDER BY h.version_id DESC LIMIT 1) h
-       WHERE r.datastore_id = ${ds} AND r.resource_type = ${type}${inRange} AND r.last_updated > ${t} AND NOT h.deleted
+       WHERE r.datastore_id = ${ds} AND r.resource_type = ${type}${inRange} AND r.last_updated > ${t} AND NOT h.deleted${members}
     ) s${filters.length ? ` WHERE ${filters.join(' AND ')}` : ''}
     ORDER BY s.id`;
 }

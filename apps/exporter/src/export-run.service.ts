@@ -75,13 +75,7 @@ export class ExportRunService {
   private async complete(execution: JobExecution, output: ExportOutputLocation, summary: ExportPlanSummary): Promise<void> {
     const parts = await this.plans.parts(execution.job.id);
     const result = exportResult(parts, output);
-    const status: JobStatus = summary.partsFailed === 0 ? 'COMPLETED' : summary.partsDone > 0 ? 'COMPLETED_WITH_ERRORS' : 'FAILED';
-    const message =
-      status === 'COMPLETED'
-        ? `Exported ${summary.resourcesExported} resources in ${summary.partsDone} files`
-        : status === 'COMPLETED_WITH_ERRORS'
-          ? `Exported ${summary.resourcesExported} of ${summary.resourcesTotal} resources; ${summary.partsFailed} files could not be written (types ${result.error.map((e) => e.type).join(', ')})`
-          : `No file could be written: ${parts.find((p) => p.error)?.error ?? 'unknown error'}`;
+    const { status, message } = finalOutcome(summary, result);
     await this.finish(execution, status, message, { ...result }, { ...summary });
   }
 
@@ -113,4 +107,17 @@ export function exportResult(parts: ExportPart[], output: ExportOutputLocation):
     output: ordered.filter((p) => p.status === 'DONE').map((p) => ({ type: p.resourceType, url: output.url(p.objectKey), count: p.resourceCount })),
     error: ordered.filter((p) => p.status === 'FAILED').map((p) => ({ type: p.resourceType, url: output.url(p.objectKey), message: p.error ?? 'unknown error' })),
   };
+}
+
+/** COMPLETED when every file was written, COMPLETED_WITH_ERRORS when some were, FAILED when none could be. */
+export function finalOutcome(summary: ExportPlanSummary, result: ExportResult): { status: JobStatus; message: string } {
+  if (summary.partsFailed === 0) return { status: 'COMPLETED', message: `Exported ${summary.resourcesExported} resources in ${summary.partsDone} files` };
+  const failedTypes = [...new Set(result.error.map((e) => e.type))].join(', ');
+  if (summary.partsDone > 0) {
+    return {
+      status: 'COMPLETED_WITH_ERRORS',
+      message: `Exported ${summary.resourcesExported} of ${summary.resourcesTotal} resources; ${summary.partsFailed} files could not be written (types ${failedTypes})`,
+    };
+  }
+  return { status: 'FAILED', message: `No file could be written: ${result.error[0]?.message ?? 'unknown error'}` };
 }

@@ -28,6 +28,10 @@ export const baseEnvSchema = z.object({
   FHIRLAKE_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be 12 digits').default('000000000000'),
   /** How often the coordinator reconciles queues with job rows (it also reacts to queue events at once). */
   FHIRLAKE_COORDINATOR_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** The service principal a job's data access role must trust (with aws:SourceAccount/aws:SourceArn conditions). */
+  FHIRLAKE_SERVICE_PRINCIPAL: z.string().min(1).default('healthlake.amazonaws.com'),
+  /** Real AWS: checks and workers act as the job's data access role (sts:AssumeRole) instead of fhirlake's own identity. */
+  FHIRLAKE_ASSUME_ROLE: z.stringbool().default(false),
 });
 
 /** The api-gateway also listens on HTTP and advertises its public base URL in DatastoreEndpoint. */

@@ -67,6 +67,7 @@ export class ExportPartService {
         if (status !== 'IN_PROGRESS') throw new PartStoppedError(`job is ${status}`);
         await this.plans.markDone(client, payload.jobId, payload.partId, payload.epoch, opened.counters.bytes);
       });
+      this.logger.debug(`job ${payload.jobId} part ${payload.partId} done at epoch ${payload.epoch} (${opened.counters.rows} resources)`);
       return 'done';
     } catch (error) {
       const reason = stop.signal.aborted ? stop.signal.reason : error;

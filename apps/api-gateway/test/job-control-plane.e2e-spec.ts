@@ -14,7 +14,7 @@ import { DisableKeyCommand } from '@aws-sdk/client-kms';
 import { baseEnvSchema, loadConfig } from '@fhirlake/config';
 import { createKmsClient } from '@fhirlake/cloud';
 import request from 'supertest';
-import { createJobDestinations, TEST_ROLE_ARN } from './aws-fixtures';
+import { createJobDestinations } from './aws-fixtures';
 import { createDatastore, startTestGateway, type TestGateway } from './gateway-harness';
 
 describe('import and export job control plane (no workers running: jobs stay waiting)', () => {
@@ -26,7 +26,7 @@ describe('import and export job control plane (no workers running: jobs stay wai
     JobName: 'load',
     InputDataConfig: { S3Uri: `s3://${dest.inputBucket}/in/` },
     JobOutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/out/`, KmsKeyId: dest.kmsKeyId } },
-    DataAccessRoleArn: TEST_ROLE_ARN,
+    DataAccessRoleArn: dest.roleArn,
   });
   const countJobs = async () => (await gw.sql.query('SELECT count(*)::int AS n FROM fhir_job')).rows[0].n as number;
 
@@ -48,7 +48,7 @@ describe('import and export job control plane (no workers running: jobs stay wai
       DatastoreId: ds,
       InputDataConfig: { S3Uri: `s3://${dest.inputBucket}/in/` },
       JobOutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/out/`, KmsKeyId: dest.kmsKeyId } },
-      DataAccessRoleArn: TEST_ROLE_ARN,
+      DataAccessRoleArn: dest.roleArn,
       ValidationLevel: 'structure-only',
       JobProgressReport: { TotalNumberOfResourcesScanned: 0 },
     });
@@ -71,7 +71,7 @@ describe('import and export job control plane (no workers running: jobs stay wai
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const started = await gw.healthLake.send(
-        new StartFHIRExportJobCommand({ DatastoreId: ds, JobName: 'paged-export', DataAccessRoleArn: TEST_ROLE_ARN, OutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/exports`, KmsKeyId: dest.kmsKeyArn } } }),
+        new StartFHIRExportJobCommand({ DatastoreId: ds, JobName: 'paged-export', DataAccessRoleArn: dest.roleArn, OutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/exports`, KmsKeyId: dest.kmsKeyArn } } }),
       );
       ids.push(started.JobId!);
     }
@@ -148,7 +148,7 @@ describe('FHIR $export kick-off, status and cancel', () => {
   let gw: TestGateway;
   let ds: string;
   let dest: Awaited<ReturnType<typeof createJobDestinations>>;
-  const body = () => ({ JobName: 'bulk', OutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/bulk`, KmsKeyId: dest.kmsKeyId } }, DataAccessRoleArn: TEST_ROLE_ARN });
+  const body = () => ({ JobName: 'bulk', OutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/bulk`, KmsKeyId: dest.kmsKeyId } }, DataAccessRoleArn: dest.roleArn });
   const kickOff = (path: string) =>
     request(gw.baseUrl).post(`/datastore/${ds}/r4/${path}`).set('Content-Type', 'application/fhir+json').set('Prefer', 'respond-async');
 
@@ -199,7 +199,7 @@ describe('FHIR $export kick-off, status and cancel', () => {
   });
 
   it('rejects a kick-off body without an output location', async () => {
-    const res = await kickOff('$export').send(JSON.stringify({ DataAccessRoleArn: TEST_ROLE_ARN }));
+    const res = await kickOff('$export').send(JSON.stringify({ DataAccessRoleArn: dest.roleArn }));
     expect(res.status).toBe(400);
     expect(res.body.issue[0].diagnostics).toMatch(/OutputDataConfig/);
   });

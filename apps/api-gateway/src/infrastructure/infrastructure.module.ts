@@ -2,7 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import type { GatewayEnv } from '@fhirlake/config';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createKmsClient, createS3Client } from '@fhirlake/cloud';
+import { createIamClient, createKmsClient, createS3Client, createStsClient } from '@fhirlake/cloud';
 import {
   createPgPool,
   JobRepository,
@@ -14,7 +14,7 @@ import {
 } from '@fhirlake/persistence';
 import type { Pool } from 'pg';
 import { PaginationTokens } from '../control-plane/pagination-token';
-import { ARN_CONTEXT, GATEWAY_CONFIG, KMS_CLIENT, PG_POOL, S3_CLIENT } from './tokens';
+import { ARN_CONTEXT, GATEWAY_CONFIG, IAM_CLIENT, KMS_CLIENT, PG_POOL, S3_CLIENT, STS_CLIENT } from './tokens';
 
 /** Connections and repositories of the gateway; the only place they are created. */
 @Global()
@@ -25,6 +25,8 @@ export class InfrastructureModule implements OnApplicationShutdown {
     private readonly prisma: PrismaClient,
     @Inject(S3_CLIENT) private readonly s3: S3Client,
     @Inject(KMS_CLIENT) private readonly kms: KMSClient,
+    @Inject(IAM_CLIENT) private readonly iam: ReturnType<typeof createIamClient>,
+    @Inject(STS_CLIENT) private readonly sts: ReturnType<typeof createStsClient>,
   ) {}
 
   static forRoot(config: GatewayEnv) {
@@ -40,19 +42,23 @@ export class InfrastructureModule implements OnApplicationShutdown {
         { provide: JobRepository, useFactory: (pool: Pool) => new JobRepository(pool), inject: [PG_POOL] },
         { provide: S3_CLIENT, useFactory: () => createS3Client(config) },
         { provide: KMS_CLIENT, useFactory: () => createKmsClient(config) },
+        { provide: IAM_CLIENT, useFactory: () => createIamClient(config) },
+        { provide: STS_CLIENT, useFactory: () => createStsClient(config) },
         {
           provide: PaginationTokens,
           useFactory: async (prisma: PrismaClient) => new PaginationTokens(await new ServerSecretRepository(prisma).getOrCreate('pagination-token')),
           inject: [PrismaClient],
         },
       ],
-      exports: [GATEWAY_CONFIG, ARN_CONTEXT, PG_POOL, PrismaClient, DatastoreRepository, FhirResourceRepository, JobRepository, PaginationTokens, S3_CLIENT, KMS_CLIENT],
+      exports: [GATEWAY_CONFIG, ARN_CONTEXT, PG_POOL, PrismaClient, DatastoreRepository, FhirResourceRepository, JobRepository, PaginationTokens, S3_CLIENT, KMS_CLIENT, IAM_CLIENT, STS_CLIENT],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.s3.destroy();
     this.kms.destroy();
+    this.iam.destroy();
+    this.sts.destroy();
     await Promise.all([this.pool.end(), this.prisma.$disconnect()]);
   }
 }

@@ -4,3 +4,5 @@ export const PG_POOL = Symbol('PG_POOL');
 export const ARN_CONTEXT = Symbol('ARN_CONTEXT');
 export const S3_CLIENT = Symbol('S3_CLIENT');
 export const KMS_CLIENT = Symbol('KMS_CLIENT');
+export const IAM_CLIENT = Symbol('IAM_CLIENT');
+export const STS_CLIENT = Symbol('STS_CLIENT');

@@ -1,39 +1,22 @@
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { KMSClient } from '@aws-sdk/client-kms';
-import { kmsKeyProblem, parseS3Uri } from '@fhirlake/cloud';
+import { formatPreflightProblems, runJobPreflight, type createStsClient, type JobPreflightClients, type JobPreflightEnv } from '@fhirlake/cloud';
 import { validationError } from '../aws-service-error';
 import type { JobPreflight, JobPreflightRequest } from './job-preflight';
 
-/** Checks the KMS key and the buckets a job names, as the service sees them. */
+/**
+ * The full job preflight of `@fhirlake/cloud` (data access role trust and permissions, buckets,
+ * KMS key), run synchronously in Start*Job. Every problem is listed in one ValidationException:
+ * the request names a role, bucket or key that cannot be used. AccessDeniedException stays
+ * reserved for the caller's own authorization, so clients can tell "you may not call this" from
+ * "what you passed is not usable".
+ */
 export class CloudJobPreflight implements JobPreflight {
   constructor(
-    private readonly s3: S3Client,
-    private readonly kms: KMSClient,
+    private readonly env: JobPreflightEnv,
+    private readonly clients: JobPreflightClients & { sts: ReturnType<typeof createStsClient> },
   ) {}
 
   async check(request: JobPreflightRequest): Promise<void> {
-    const problems: string[] = [];
-    const keyProblem = await kmsKeyProblem(this.kms, request.kmsKeyId);
-    if (keyProblem) problems.push(keyProblem);
-    const buckets = new Map<string, string>([[parseS3Uri(request.outputS3Uri)?.bucket ?? '', 'output']]);
-    if (request.inputS3Uri) buckets.set(parseS3Uri(request.inputS3Uri)?.bucket ?? '', 'input');
-    for (const [bucket, role] of buckets) {
-      const problem = await this.bucketProblem(bucket);
-      if (problem) problems.push(`${role} bucket ${problem}`);
-    }
-    if (problems.length > 0) throw validationError(problems.join('; '));
-  }
-
-  private async bucketProblem(bucket: string): Promise<string | undefined> {
-    if (!bucket) return 'is not a valid S3 bucket name';
-    try {
-      await this.s3.send(new HeadBucketCommand({ Bucket: bucket }));
-      return undefined;
-    } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404) return `${bucket} does not exist`;
-      if (status === 403) return `${bucket} is not accessible`;
-      return `${bucket} cannot be checked (${(error as Error).name})`;
-    }
+    const problems = await runJobPreflight(this.env, request, { clients: this.clients });
+    if (problems.length > 0) throw validationError(formatPreflightProblems(problems));
   }
 }

@@ -21,7 +21,8 @@ export interface TestGateway {
 
 export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
   const db = await createTestDatabase();
-  const config = loadConfig(gatewayEnvSchema, { ...process.env, DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'error', ...env });
+  // Development auth mode by default (unsigned loopback requests act as an admin); security tests pass FHIRLAKE_AUTH_MODE=enforce.
+  const config = loadConfig(gatewayEnvSchema, { ...process.env, DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'error', FHIRLAKE_AUTH_MODE: 'dev', ...env });
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: ['error'] });
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');

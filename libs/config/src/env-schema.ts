@@ -34,6 +34,30 @@ export const baseEnvSchema = z.object({
   FHIRLAKE_ASSUME_ROLE: z.stringbool().default(false),
 });
 
+/** A trusted SMART on FHIR token issuer: tokens are checked against its keys, issuer and audience. */
+export const smartIssuerSchema = z
+  .object({
+    issuer: z.string().min(1),
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    jwksUri: z.url().optional(),
+    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
+    /** Datastores whose FHIR APIs accept this issuer's tokens; all when omitted. */
+    datastoreIds: z.array(z.string().regex(/^[0-9a-f]{32}$/)).optional(),
+  })
+  .refine((issuer) => (issuer.jwksUri === undefined) !== (issuer.jwks === undefined), 'needs exactly one of jwksUri and jwks');
+
+export type SmartIssuerConfig = z.infer<typeof smartIssuerSchema>;
+
+// The value is never echoed in the error: it may hold secrets.
+function parseJsonVariable(value: string, ctx: z.RefinementCtx): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+    return z.NEVER;
+  }
+}
+
 /** The api-gateway also listens on HTTP and advertises its public base URL in DatastoreEndpoint. */
 export const gatewayEnvSchema = baseEnvSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080), // 0 = any free port (tests)
@@ -42,6 +66,14 @@ export const gatewayEnvSchema = baseEnvSchema.extend({
   FHIRLAKE_PUBLIC_URL: optionalUrl,
   /** Largest accepted request body. */
   FHIRLAKE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(6 * 1024 * 1024),
+  /** `enforce`: every request authenticated and authorized. `dev`: unsigned loopback requests act as an admin. */
+  FHIRLAKE_AUTH_MODE: z.enum(['enforce', 'dev']).default('enforce'),
+  /** JSON file of IAM-style principals (access keys + identity policies); reloaded on SIGHUP. */
+  FHIRLAKE_PRINCIPALS_FILE: z.string().min(1).optional(),
+  /** JSON array of trusted SMART on FHIR issuers: [{ issuer, audience, jwksUri? | jwks?, datastoreIds? }]. */
+  FHIRLAKE_SMART_ISSUERS: z.string().default('[]').transform(parseJsonVariable).pipe(z.array(smartIssuerSchema)),
+  /** Service principal that data access roles are passed to (`iam:PassedToService`). */
+  FHIRLAKE_SERVICE_PRINCIPAL: z.string().min(1).default('healthlake.amazonaws.com'),
 });
 
 export type BaseEnv = z.infer<typeof baseEnvSchema>;

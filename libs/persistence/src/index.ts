@@ -16,3 +16,4 @@ export * from './export-plan.repository';
 export * from './copy-text-rows';
 export * from './bulk-resource-writer';
 export * from './import-checkpoint.repository';
+export * from './audit-log.repository';

@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { GatewayEnv } from '@fhirlake/config';
 import type { Request, Response } from 'express';
+import { principalOf, requestIdOf } from '../auth/caller';
+import { AwsJsonOperations } from '../auth/control-plane-actions';
 import { GATEWAY_CONFIG } from '../infrastructure/tokens';
 import { requestBaseUrl } from '../http/request-base-url';
 import { AwsServiceError } from './aws-service-error';
@@ -37,6 +38,7 @@ export class AwsJsonController {
   }
 
   @Post()
+  @AwsJsonOperations()
   @ApiOperation({ summary: 'Invoke a HealthLake operation (as the AWS SDK and CLI do)' })
   @ApiHeader({ name: 'X-Amz-Target', required: true, description: 'HealthLake.<Operation>, e.g. HealthLake.ListFHIRDatastores' })
   @ApiBody({ schema: { type: 'object' }, description: 'The operation input, as in the HealthLake API reference' })
@@ -44,8 +46,8 @@ export class AwsJsonController {
     const target = request.get('x-amz-target') ?? '';
     const handler = target.startsWith(TARGET_PREFIX) ? this.handlers.get(target.slice(TARGET_PREFIX.length)) : undefined;
     if (!handler) throw new AwsServiceError('UnknownOperationException', `Unknown operation ${JSON.stringify(target)}`);
-    const requestId = randomUUID();
-    const output = await handler(parseJsonBody(request.body), { baseUrl: requestBaseUrl(request, this.config.FHIRLAKE_PUBLIC_URL), requestId });
+    const requestId = requestIdOf(request);
+    const output = await handler(parseJsonBody(request.body), { baseUrl: requestBaseUrl(request, this.config.FHIRLAKE_PUBLIC_URL), requestId, principal: principalOf(request) });
     response.status(200).setHeader('x-amzn-RequestId', requestId).type(AWS_JSON_CONTENT_TYPE).send(JSON.stringify(toAwsJson(output)));
   }
 }

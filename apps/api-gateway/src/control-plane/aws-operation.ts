@@ -3,6 +3,8 @@ export interface OperationContext {
   /** scheme://host[:port] that clients reach this gateway at. */
   baseUrl: string;
   requestId: string;
+  /** The authenticated caller (principal ARN or SMART subject), recorded on jobs. */
+  principal?: string;
 }
 
 export type AwsOperationHandler = (input: unknown, context: OperationContext) => Promise<object>;

@@ -4,6 +4,7 @@ export const AWS_ERROR_STATUS = {
   UnknownOperationException: 400,
   SerializationException: 400,
   AccessDeniedException: 403,
+  MissingAuthenticationTokenException: 403,
   UnrecognizedClientException: 403,
   InvalidSignatureException: 403,
   ResourceNotFoundException: 404,

@@ -8,6 +8,8 @@ import type { Request, Response } from 'express';
 import { AwsServiceError } from '../control-plane/aws-service-error';
 import { JobService } from '../control-plane/jobs/job.service';
 import { requestBaseUrl } from '../http/request-base-url';
+import { principalOf } from '../auth/caller';
+import { FhirExportJobAction, FhirExportKickOff } from '../auth/fhir-actions';
 import { GATEWAY_CONFIG } from '../infrastructure/tokens';
 import { bulkExportBody, parseBulkExportQuery } from './bulk-export-request';
 import { FHIR_JSON, FhirExceptionFilter } from './fhir-exception.filter';
@@ -27,6 +29,7 @@ export class BulkExportController {
   ) {}
 
   @Post('$export')
+  @FhirExportKickOff('system')
   @ApiOperation({ summary: 'System-level export kick-off (Prefer: respond-async)' })
   @ApiQuery({ name: '_type', required: false }) @ApiQuery({ name: '_since', required: false }) @ApiQuery({ name: '_until', required: false }) @ApiQuery({ name: '_outputFormat', required: false })
   system(@Param('datastoreId') datastoreId: string, @Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
@@ -34,18 +37,21 @@ export class BulkExportController {
   }
 
   @Post('Patient/$export')
+  @FhirExportKickOff('patient')
   @ApiOperation({ summary: 'Patient-level export kick-off: every Patient and its compartment' })
   patient(@Param('datastoreId') datastoreId: string, @Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
     return this.kickOff(datastoreId, { scope: 'PATIENT' }, query, req, res);
   }
 
   @Post('Group/:groupId/$export')
+  @FhirExportKickOff('group')
   @ApiOperation({ summary: "Group-level export kick-off: the Group's Patient members and their compartments" })
   group(@Param('datastoreId') datastoreId: string, @Param('groupId') groupId: string, @Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
     return this.kickOff(datastoreId, { scope: 'GROUP', groupId: requireId(groupId) }, query, req, res);
   }
 
   @Get('export/:jobId')
+  @FhirExportJobAction('DescribeFHIRExportJobWithGet')
   @ApiOperation({ summary: 'Export status (202 with X-Progress while running, 200 when finished)' })
   async status(@Param('datastoreId') datastoreId: string, @Param('jobId') jobId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const job = await this.translate(() => this.jobs.describe('EXPORT', datastoreId, jobId));
@@ -60,6 +66,7 @@ export class BulkExportController {
   }
 
   @Delete('export/:jobId')
+  @FhirExportJobAction('CancelFHIRExportJobWithDelete')
   @ApiOperation({ summary: 'Cancel an export' })
   async cancel(@Param('datastoreId') datastoreId: string, @Param('jobId') jobId: string, @Res() res: Response): Promise<void> {
     const job = await this.translate(() => this.jobs.cancel('EXPORT', datastoreId, jobId));
@@ -82,6 +89,7 @@ export class BulkExportController {
         outputS3Uri: body.data.OutputDataConfig.S3Configuration.S3Uri,
         kmsKeyId: body.data.OutputDataConfig.S3Configuration.KmsKeyId,
         exportRequest: { ...target, ...parameters, requestUrl },
+        principal: principalOf(req),
       }),
     );
     res.setHeader('Content-Location', `${this.fhirBase(req, datastoreId)}export/${job.id}`);

@@ -1,4 +1,17 @@
-import { badRequest, isResourceType, isValidFhirId, notFound, preconditionFailed } from '@fhirlake/fhir';
+import { badRequest, FhirError, isResourceType, isValidFhirId, notFound, preconditionFailed } from '@fhirlake/fhir';
+import type { Request } from 'express';
+
+const FHIR_JSON_TYPES = /^application\/(fhir\+json|json\+fhir|json)\s*(;|$)/i;
+
+/** FHIR writes take JSON only (application/fhir+json or application/json); anything else is 415. Returns the body. */
+export function requireFhirJsonContentType(req: Request): unknown {
+  const type = req.get('content-type') ?? '';
+  if (!FHIR_JSON_TYPES.test(type.trim())) {
+    const shown = type ? JSON.stringify(type.slice(0, 60)) : 'none';
+    throw new FhirError(415, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported', diagnostics: `Unsupported Content-Type ${shown}; send application/fhir+json` }] });
+  }
+  return req.body;
+}
 
 /** Parses a FHIR JSON body; malformed JSON is a 400 OperationOutcome. */
 export function parseFhirJson(body: unknown): unknown {

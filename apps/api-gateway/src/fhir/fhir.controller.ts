@@ -4,12 +4,15 @@ import type { GatewayEnv } from '@fhirlake/config';
 import { badRequest, methodNotAllowed } from '@fhirlake/fhir';
 import type { StoredVersion } from '@fhirlake/persistence';
 import type { Request, Response } from 'express';
+import { AuthenticatedOnly } from '../auth/route-authorization';
+import { FhirAction } from '../auth/fhir-actions';
+import { restrictSearch } from '../auth/patient-search-restriction';
 import { GATEWAY_CONFIG } from '../infrastructure/tokens';
 import { requestBaseUrl } from '../http/request-base-url';
 import { historyBundle, searchBundle } from './bundles';
 import { capabilityStatement } from './capability-statement';
 import { FHIR_JSON, FhirExceptionFilter } from './fhir-exception.filter';
-import { parseFhirJson, parseIfMatch, requireId, requireResourceType, versionEtag } from './fhir-request';
+import { parseFhirJson, parseIfMatch, requireFhirJsonContentType, requireId, requireResourceType, versionEtag } from './fhir-request';
 import { FhirResourceService } from './fhir-resource.service';
 import { parseSearch } from './search-params';
 
@@ -27,6 +30,7 @@ export class FhirController {
   ) {}
 
   @Get('metadata')
+  @FhirAction('GetCapabilities', 'capabilities')
   @ApiOperation({ summary: 'CapabilityStatement of the datastore' })
   async metadata(@Param('datastoreId') datastoreId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.service.requireDatastore(datastoreId);
@@ -34,12 +38,14 @@ export class FhirController {
   }
 
   @Get(':resourceType')
+  @FhirAction('SearchWithGet', 'search')
   @ApiOperation({ summary: 'Search resources of a type (_id, _lastUpdated, patient, subject, _count, _offset)' })
   async search(@Param('datastoreId') datastoreId: string, @Param('resourceType') type: string, @Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.runSearch(datastoreId, requireResourceType(type), query, req, res);
   }
 
   @Post(':resourceType/_search')
+  @FhirAction('SearchWithPost', 'search')
   @HttpCode(200)
   @ApiOperation({ summary: 'Search with parameters in an application/x-www-form-urlencoded body' })
   async searchWithPost(@Param('datastoreId') datastoreId: string, @Param('resourceType') type: string, @Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
@@ -51,13 +57,15 @@ export class FhirController {
   }
 
   @Post(':resourceType')
+  @FhirAction('CreateResource', 'create')
   @ApiOperation({ summary: 'Create a resource (server-assigned id)' })
   async create(@Param('datastoreId') datastoreId: string, @Param('resourceType') type: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const stored = await this.service.create(datastoreId, requireResourceType(type), parseFhirJson(req.body));
+    const stored = await this.service.create(datastoreId, requireResourceType(type), parseFhirJson(requireFhirJsonContentType(req)));
     this.sendVersion(req, res, 201, stored, datastoreId, true);
   }
 
   @Get(':resourceType/:id')
+  @FhirAction('ReadResource', 'read')
   @ApiOperation({ summary: 'Read the current version' })
   async read(@Param('datastoreId') datastoreId: string, @Param('resourceType') type: string, @Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const stored = await this.service.read(datastoreId, requireResourceType(type), requireId(id));
@@ -65,15 +73,17 @@ export class FhirController {
   }
 
   @Put(':resourceType/:id')
+  @FhirAction('UpdateResource', 'update')
   @ApiOperation({ summary: 'Update or create with a client-assigned id (If-Match for optimistic locking)' })
   async update(@Param('datastoreId') datastoreId: string, @Param('resourceType') type: string, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     const resourceType = requireResourceType(type);
     requireId(id);
-    const { stored, created } = await this.service.update(datastoreId, resourceType, id, parseFhirJson(req.body), parseIfMatch(ifMatch));
+    const { stored, created } = await this.service.update(datastoreId, resourceType, id, parseFhirJson(requireFhirJsonContentType(req)), parseIfMatch(ifMatch));
     this.sendVersion(req, res, created ? 201 : 200, stored, datastoreId, true);
   }
 
   @Delete(':resourceType/:id')
+  @FhirAction('DeleteResource', 'delete')
   @ApiOperation({ summary: 'Delete (later reads answer 410 Gone)' })
   async delete(@Param('datastoreId') datastoreId: string, @Param('resourceType') type: string, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Res() res: Response): Promise<void> {
     const deleted = await this.service.delete(datastoreId, requireResourceType(type), requireId(id), parseIfMatch(ifMatch));
@@ -81,6 +91,7 @@ export class FhirController {
   }
 
   @Get(':resourceType/:id/_history')
+  @FhirAction('ReadResource', 'history-instance')
   @ApiOperation({ summary: 'Instance history (a Bundle, newest first)' })
   async history(@Param('datastoreId') datastoreId: string, @Param('resourceType') type: string, @Param('id') id: string, @Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     const { count, offset } = parseSearch(pick(query, ['_count', '_offset']));
@@ -93,6 +104,7 @@ export class FhirController {
   }
 
   @Get(':resourceType/:id/_history/:versionId')
+  @FhirAction('ReadResource', 'vread')
   @ApiOperation({ summary: 'Read one version (vread)' })
   async vread(@Param('datastoreId') datastoreId: string, @Param('resourceType') type: string, @Param('id') id: string, @Param('versionId') versionId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (!/^\d{1,9}$/.test(versionId)) throw badRequest(`Invalid version id ${JSON.stringify(versionId.slice(0, 20))}`);
@@ -102,12 +114,13 @@ export class FhirController {
 
   @All(['', ':resourceType', ':resourceType/:id', ':resourceType/:id/_history', ':resourceType/:id/_history/:versionId'])
   @ApiExcludeEndpoint()
+  @AuthenticatedOnly('fhir')
   unsupportedMethod(@Req() req: Request): never {
     throw methodNotAllowed(`${req.method} is not supported on ${req.path}`);
   }
 
   private async runSearch(datastoreId: string, resourceType: string, query: Record<string, unknown>, req: Request, res: Response): Promise<void> {
-    const search = parseSearch(query);
+    const search = restrictSearch(req, resourceType, parseSearch(query));
     const { matches, total } = await this.service.search(datastoreId, resourceType, search);
     const base = this.fhirBase(req, datastoreId);
     const kept = new URLSearchParams();

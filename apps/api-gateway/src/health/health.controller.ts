@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Pool } from 'pg';
+import { Public } from '../auth/route-authorization';
 import { PG_POOL } from '../infrastructure/tokens';
 
 /** Liveness and readiness: 200 when Postgres answers, 503 otherwise. */
@@ -11,6 +12,7 @@ export class HealthController {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   @Get()
+  @Public()
   @ApiOperation({ summary: 'Gateway health (checks Postgres)' })
   async health(@Res() res: Response): Promise<void> {
     try {

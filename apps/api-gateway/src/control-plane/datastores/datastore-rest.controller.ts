@@ -11,6 +11,7 @@ import { type ArnContext, datastoreArn } from '../healthlake-arn';
 import { parseCommand } from '../parse-command';
 import { createDatastoreCommand, DATASTORE_STATUSES, listDatastoresCommand, tagResourceCommand } from './datastore.commands';
 import { DatastoreService } from './datastore.service';
+import { ControlPlaneAction, createDatastoreRule, noResource, tagRule, untagRule } from '../../auth/control-plane-actions';
 import { parseJsonBuffer } from '../../http/json-body';
 
 const datastoreProperties = {
@@ -43,6 +44,7 @@ export class DatastoreRestController {
 
   @Post()
   @HttpCode(201)
+  @ControlPlaneAction('CreateFHIRDatastore', createDatastoreRule)
   @ApiOperation({ summary: 'Create a FHIR R4 datastore (CreateFHIRDatastore)' })
   @ApiBody({ schema: openApiSchema(createDatastoreCommand) })
   @ApiResponse({ status: 201, schema: datastoreProperties })
@@ -52,6 +54,7 @@ export class DatastoreRestController {
   }
 
   @Get()
+  @ControlPlaneAction('ListFHIRDatastores', noResource)
   @ApiOperation({ summary: 'List datastores, newest first (ListFHIRDatastores)' })
   @ApiQuery({ name: 'name', required: false })
   @ApiQuery({ name: 'status', required: false, enum: DATASTORE_STATUSES })
@@ -72,6 +75,7 @@ export class DatastoreRestController {
   }
 
   @Get(':datastoreId')
+  @ControlPlaneAction('DescribeFHIRDatastore')
   @ApiOperation({ summary: 'Describe a datastore (DescribeFHIRDatastore)' })
   @ApiParam({ name: 'datastoreId' })
   @ApiResponse({ status: 200, schema: datastoreProperties })
@@ -81,6 +85,7 @@ export class DatastoreRestController {
   }
 
   @Delete(':datastoreId')
+  @ControlPlaneAction('DeleteFHIRDatastore')
   @ApiOperation({ summary: 'Delete a datastore and all its data (DeleteFHIRDatastore)' })
   @ApiResponse({ status: 200, schema: datastoreProperties })
   @ApiResponse({ status: 404, ...awsError })
@@ -90,12 +95,14 @@ export class DatastoreRestController {
   }
 
   @Get(':datastoreId/tags')
+  @ControlPlaneAction('ListTagsForResource')
   @ApiOperation({ summary: 'List the tags of a datastore (ListTagsForResource)' })
   async listTags(@Param('datastoreId') datastoreId: string) {
     return { Tags: await this.datastores.listTags(datastoreArn(this.arnContext, datastoreId)) };
   }
 
   @Post(':datastoreId/tags')
+  @ControlPlaneAction('TagResource', tagRule)
   @HttpCode(200)
   @ApiOperation({ summary: 'Add or overwrite tags (TagResource)' })
   @ApiBody({ schema: openApiSchema(tagsBody) })
@@ -105,6 +112,7 @@ export class DatastoreRestController {
   }
 
   @Delete(':datastoreId/tags')
+  @ControlPlaneAction('UntagResource', untagRule)
   @ApiOperation({ summary: 'Remove tags by key (UntagResource)' })
   @ApiQuery({ name: 'tagKeys', isArray: true, type: String })
   async untag(@Param('datastoreId') datastoreId: string, @Query('tagKeys') tagKeys: string | string[] | undefined) {

@@ -7,7 +7,20 @@ const S3_URI = /^[sS]3:\/\/[a-z0-9][.\-a-z0-9]{1,61}[a-z0-9](\/.*)?$/;
 const KMS_KEY_ID = /^(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\d:)?(\d{12}:)?(((key\/)?[a-zA-Z0-9-_]+)|(alias\/[a-zA-Z0-9:/_-]+))$/;
 const ROLE_ARN = /^arn:aws(-[^:]+)?:iam::[0-9]{12}:role\/.+$/;
 
-export const s3Uri = z.string().min(1).max(1024).regex(S3_URI, 'must be an S3 URI such as s3://bucket/prefix');
+// Keys: no `.`/`..` segments, empty segments, control characters or characters S3 says to avoid.
+const UNSAFE_KEY = /[\u0000-\u001f\u007f-\u009f\\{}^%`\[\]"<>~#|]/;
+const safeS3Key = (uri: string): boolean => {
+  const key = uri.replace(/^[sS]3:\/\/[^/]*\/?/, '');
+  const segments = key.split('/');
+  return !UNSAFE_KEY.test(key) && !segments.some((s, i) => s === '.' || s === '..' || (s === '' && i < segments.length - 1));
+};
+
+export const s3Uri = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(S3_URI, 'must be an S3 URI such as s3://bucket/prefix')
+  .refine((uri) => !/\.\./.test(uri.slice(5).split('/')[0] ?? '') && safeS3Key(uri), 'must not contain . or .. segments, empty segments, control characters or any of \\{}^%`[]"<>~#|');
 export const kmsKeyId = z.string().min(1).max(400).regex(KMS_KEY_ID, 'must be a KMS key id, key ARN or alias');
 export const dataAccessRoleArn = z.string().min(20).max(2048).regex(ROLE_ARN, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/name');
 export const jobName = nameString(64);

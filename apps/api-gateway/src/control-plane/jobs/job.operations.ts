@@ -12,7 +12,7 @@ export class JobOperations implements AwsOperationProvider {
 
   operations(): Record<string, AwsOperationHandler> {
     return {
-      StartFHIRImportJob: async (input) => {
+      StartFHIRImportJob: async (input, { principal }) => {
         const c = parseCommand(startImportJobCommand, input);
         const job = await this.jobs.start({
           kind: 'IMPORT',
@@ -24,6 +24,7 @@ export class JobOperations implements AwsOperationProvider {
           outputS3Uri: c.JobOutputDataConfig.S3Configuration.S3Uri,
           kmsKeyId: c.JobOutputDataConfig.S3Configuration.KmsKeyId,
           validationLevel: c.ValidationLevel ?? 'strict',
+          principal,
         });
         return { JobId: job.id, JobStatus: job.status, DatastoreId: job.datastoreId };
       },
@@ -35,7 +36,7 @@ export class JobOperations implements AwsOperationProvider {
         const { jobs, nextToken } = await this.jobs.list('IMPORT', parseCommand(listJobsCommand, input));
         return { ImportJobPropertiesList: jobs.map(presentImportJob), NextToken: nextToken };
       },
-      StartFHIRExportJob: async (input) => {
+      StartFHIRExportJob: async (input, { principal }) => {
         const c = parseCommand(startExportJobCommand, input);
         const job = await this.jobs.start({
           kind: 'EXPORT',
@@ -46,6 +47,7 @@ export class JobOperations implements AwsOperationProvider {
           outputS3Uri: c.OutputDataConfig.S3Configuration.S3Uri,
           kmsKeyId: c.OutputDataConfig.S3Configuration.KmsKeyId,
           exportRequest: { scope: 'SYSTEM', outputFormat: 'application/fhir+ndjson' },
+          principal,
         });
         return { JobId: job.id, JobStatus: job.status, DatastoreId: job.datastoreId };
       },

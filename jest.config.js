@@ -13,4 +13,6 @@ module.exports = {
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
   testTimeout: 60000,
+  // Never depend on a watchman daemon: CI machines may have a stale one that hangs the crawl.
+  watchman: false,
 };

@@ -1,6 +1,6 @@
 import { CreateBucketCommand, PutPublicAccessBlockCommand, PutBucketEncryptionCommand } from '@aws-sdk/client-s3';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
-import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, PutRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { baseEnvSchema, loadConfig } from '@fhirlake/config';
 import { createIamClient, createKmsClient, createS3Client, healthLakeDatastoreArn } from '@fhirlake/cloud';
 import { randomBytes } from 'node:crypto';
@@ -63,6 +63,7 @@ export async function createJobDestinations(options: { datastoreIds?: string[] }
       await s3.send(new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }));
       await s3.send(new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key.KeyId } }] } }));
     }
+    await ensureSharedTestRole(iam, env);
     const RoleName = `fhirlake-data-access-${suffix}`;
     const role = (await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: JSON.stringify(healthLakeTrustPolicy(env, options.datastoreIds)) }))).Role!;
     await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: 'fhirlake-jobs', PolicyDocument: JSON.stringify(dataAccessPolicy(inputBucket, outputBucket, key.Arn!)) }));
@@ -72,4 +73,25 @@ export async function createJobDestinations(options: { datastoreIds?: string[] }
     kms.destroy();
     iam.destroy();
   }
+}
+
+/** moto's default account: roles it creates live there whatever FHIRLAKE_ACCOUNT_ID says. */
+const MOTO_ACCOUNT_ID = '123456789012';
+
+/**
+ * A data access role shared by tests that do not care about role details: trusted for every
+ * datastore of the account and allowed the documented permissions on every bucket and key
+ * {@link createJobDestinations} makes. Tests about the role use the per-destination `roleArn`.
+ */
+export const TEST_ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/fhirlake-data-access`;
+
+async function ensureSharedTestRole(iam: IAMClient, env: Parameters<typeof healthLakeTrustPolicy>[0]): Promise<void> {
+  const RoleName = TEST_ROLE_ARN.split('/').pop()!;
+  try {
+    await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: JSON.stringify(healthLakeTrustPolicy(env)) }));
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'EntityAlreadyExistsException') throw error;
+  }
+  const policy = dataAccessPolicy('input-*', 'output-*', `arn:aws:kms:${env.AWS_REGION}:*:key/*`);
+  await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: 'fhirlake-jobs', PolicyDocument: JSON.stringify(policy) }));
 }

@@ -36,10 +36,10 @@ async function publicAccessProblem(s3: S3Client, bucket: string, label: string):
   try {
     const { PublicAccessBlockConfiguration: config } = await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
     const off = BLOCK_PUBLIC_ACCESS_SETTINGS.filter((setting) => config?.[setting] !== true);
-    return off.length === 0 ? undefined : `${label} does not block public access (${off.join(', ')} off); all four Block Public Access settings must be on`;
+    return off.length === 0 ? undefined : `${label} does not block public access (${off.join(', ')} off): all four settings must be on`;
   } catch (error) {
     if (errorName(error) === 'NoSuchPublicAccessBlockConfiguration') {
-      return `${label} has no Block Public Access configuration; all four Block Public Access settings must be on`;
+      return `${label} has no Block Public Access configuration: all four settings must be on`;
     }
     return unexpected(label, 'Block Public Access configuration', error);
   }

@@ -139,7 +139,7 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
     const bucket = await createBucket({ publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true, [flag]: false } });
     const role = await createRole({ trust: trusted(), inline: [policy(permissionStatements({ input, output: bucket, keyArn: key.keyArn, import: true }))] });
     expect(await messages(job(role, { outputS3Uri: `s3://${bucket}/x/` }))).toEqual([
-      `bucket: output bucket ${bucket} does not block public access (${flag} off); all four Block Public Access settings must be on`,
+      `bucket: output bucket ${bucket} does not block public access (${flag} off): all four settings must be on`,
     ]);
   });
 
@@ -148,7 +148,7 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
     const far = await createBucket({ region: 'eu-west-1' });
     const role = await createRole({ trust: trusted(), inline: [policy([{ Effect: 'Allow', Action: ['s3:*', 'kms:*'], Resource: '*' }])] });
     expect(await messages(job(role, { outputS3Uri: `s3://${open}/x`, inputS3Uri: `s3://${far}/in/` }))).toEqual([
-      `bucket: output bucket ${open} has no Block Public Access configuration; all four Block Public Access settings must be on`,
+      `bucket: output bucket ${open} has no Block Public Access configuration: all four settings must be on`,
       `bucket: output bucket ${open} has no default encryption configured`,
       `bucket: input bucket ${far} is in eu-west-1, not in the service's region ${REGION}`,
     ]);
@@ -172,7 +172,7 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
     kms.destroy();
     expect(await messages(job(role, { kmsKeyId: disabled.keyId }))).toEqual([`kms: KMS key ${disabled.keyId} is not enabled (state Disabled)`]);
     expect(await messages(job(role, { kmsKeyId: deleting.keyArn }))).toEqual([`kms: KMS key ${deleting.keyArn} is not enabled (state PendingDeletion)`]);
-    expect(await messages(job(role, { kmsKeyId: asymmetric.keyId }))).toEqual([`kms: KMS key ${asymmetric.keyId} is RSA_2048; a symmetric key (SYMMETRIC_DEFAULT) is required`]);
+    expect(await messages(job(role, { kmsKeyId: asymmetric.keyId }))).toEqual([`kms: KMS key ${asymmetric.keyId} is RSA_2048, not a symmetric key (SYMMETRIC_DEFAULT)`]);
     expect(await messages(job(role, { kmsKeyId: '11111111-2222-3333-4444-555555555555' }))).toEqual(['kms: KMS key 11111111-2222-3333-4444-555555555555 was not found']);
   });
 

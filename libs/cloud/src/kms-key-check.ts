@@ -20,8 +20,8 @@ export async function resolveKmsKey(kms: KMSClient, keyId: string): Promise<Reso
     const keyArn = key.Arn;
     // Checked here because S3 emulators accept any key id and ignore disabled keys.
     if (key.KeyState !== 'Enabled' || key.Enabled === false) return { keyArn, problem: `KMS key ${keyId} is not enabled (state ${key.KeyState ?? 'unknown'})` };
-    if (key.KeyUsage && key.KeyUsage !== 'ENCRYPT_DECRYPT') return { keyArn, problem: `KMS key ${keyId} has usage ${key.KeyUsage}; ENCRYPT_DECRYPT is required` };
-    if (key.KeySpec && key.KeySpec !== 'SYMMETRIC_DEFAULT') return { keyArn, problem: `KMS key ${keyId} is ${key.KeySpec}; a symmetric key (SYMMETRIC_DEFAULT) is required` };
+    if (key.KeyUsage && key.KeyUsage !== 'ENCRYPT_DECRYPT') return { keyArn, problem: `KMS key ${keyId} has usage ${key.KeyUsage}, not ENCRYPT_DECRYPT` };
+    if (key.KeySpec && key.KeySpec !== 'SYMMETRIC_DEFAULT') return { keyArn, problem: `KMS key ${keyId} is ${key.KeySpec}, not a symmetric key (SYMMETRIC_DEFAULT)` };
     return { keyArn };
   } catch (error) {
     const name = (error as { name?: string }).name ?? 'Error';

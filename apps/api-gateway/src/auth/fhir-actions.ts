@@ -67,3 +67,17 @@ function exportTypes(req: Request): string[] | undefined {
   const types = values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter((t) => t !== '');
   return types.length > 0 ? types : undefined;
 }
+
+/**
+ * The 405 catch-all of the FHIR API: authorized as healthlake:ReadResource on the datastore, so a
+ * caller learns which interactions are unsupported only for datastores it may read.
+ */
+export const FhirUnsupportedInteraction = () =>
+  Authorize({
+    family: 'fhir',
+    mode: 'action',
+    resolve: (req, arn) => {
+      const datastoreId = paramOf(req, 'datastoreId');
+      return { action: 'healthlake:ReadResource', resource: datastoreArn(arn, datastoreId), datastoreId, smart: { kind: 'capabilities' }, audit: false };
+    },
+  });

@@ -4,8 +4,7 @@ import type { GatewayEnv } from '@fhirlake/config';
 import { badRequest, methodNotAllowed } from '@fhirlake/fhir';
 import type { StoredVersion } from '@fhirlake/persistence';
 import type { Request, Response } from 'express';
-import { AuthenticatedOnly } from '../auth/route-authorization';
-import { FhirAction } from '../auth/fhir-actions';
+import { FhirAction, FhirUnsupportedInteraction } from '../auth/fhir-actions';
 import { restrictSearch } from '../auth/patient-search-restriction';
 import { GATEWAY_CONFIG } from '../infrastructure/tokens';
 import { requestBaseUrl } from '../http/request-base-url';
@@ -114,7 +113,7 @@ export class FhirController {
 
   @All(['', ':resourceType', ':resourceType/:id', ':resourceType/:id/_history', ':resourceType/:id/_history/:versionId'])
   @ApiExcludeEndpoint()
-  @AuthenticatedOnly('fhir')
+  @FhirUnsupportedInteraction()
   unsupportedMethod(@Req() req: Request): never {
     throw methodNotAllowed(`${req.method} is not supported on ${req.path}`);
   }

@@ -35,7 +35,7 @@ describe('import job lifecycle', () => {
   });
 
   /** Runs an import expected to fail; checks the message and that nothing was written anywhere. */
-  async function expectFailure(options: Parameters<typeof submitImport>[2], message: RegExp, datastoreId?: string): Promise<JobRecord> {
+  async function expectFailure(options: Partial<Parameters<typeof submitImport>[2]>, message: RegExp, datastoreId?: string): Promise<JobRecord> {
     const ds = datastoreId ?? (await createDatastore(bed.sql));
     const job = await waitForJob(bed, (await submitImport(bed, ds, { input: `s3://${bed.bucket}/small/`, ...options })).id);
     expect([job.status, job.message]).toEqual(['FAILED', expect.stringMatching(message)]);

@@ -29,12 +29,24 @@ interface CurrentRow {
   last_updated_us: string;
 }
 
-const STAGE_TABLE = 'fhirlake_bulk_stage';
-const STAGE_DDL = `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (
-  resource_type varchar(64) NOT NULL, id varchar(64) NOT NULL, version_id integer NOT NULL,
-  last_updated timestamptz(6) NOT NULL, is_last boolean NOT NULL, resource json NOT NULL) ON COMMIT DELETE ROWS`;
-/** Connections that already have the staging table (temp tables live as long as the session). */
-const staged = new WeakSet<object>();
+/** Connections known to support lz4 TOAST compression (Postgres built with lz4). */
+const lz4Clients = new WeakMap<object, boolean>();
+
+/**
+ * lz4 rather than the default pglz for values this transaction TOASTs: several times cheaper to
+ * compress, and transparent to readers. Skipped where the server lacks lz4.
+ */
+async function preferLz4(client: PoolClient): Promise<void> {
+  let supported = lz4Clients.get(client);
+  if (supported === undefined) {
+    const { rows } = await client.query<{ ok: boolean }>(
+      `SELECT 'lz4' = ANY(enumvals) AS ok FROM pg_settings WHERE name = 'default_toast_compression'`,
+    );
+    supported = rows[0]?.ok === true;
+    lz4Clients.set(client, supported);
+  }
+  if (supported) await client.query(`SET LOCAL default_toast_compression = 'lz4'`);
+}
 
 const keyOf = (resourceType: string, id: string) => `${resourceType}/${id}`;
 
@@ -66,18 +78,17 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
   await enterWriteFence(client, datastoreId);
   // Stamp time taken after entering the fence: an export's snapshot time is then either after
   // this commit or before every timestamp stamped here.
-  const { rows: ds } = await client.query<{ status: string; now_us: string }>(
+  const { rows: state } = await client.query<{ status: string; now_us: string }>(
     `SELECT status, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint::text AS now_us FROM datastore WHERE id = $1`,
     [datastoreId],
   );
-  if (ds[0]?.status !== 'ACTIVE') throw new DatastoreUnavailableError(datastoreId, ds[0]?.status);
+  if (state[0]?.status !== 'ACTIVE') throw new DatastoreUnavailableError(datastoreId, state[0]?.status);
   if (resources.length === 0) return [];
-  const now = Number(ds[0].now_us);
+  const now = Number(state[0].now_us);
 
   const latest = await lockCurrentVersions(client, datastoreId, resources);
-  const existedBefore = [...latest.keys()];
+  const existedBefore = new Set(latest.keys());
   const versions: BulkWrittenVersion[] = [];
-  const versionMicros: number[] = [];
   for (const resource of resources) {
     const key = keyOf(resource.resourceType, resource.id);
     const previous = latest.get(key);
@@ -85,50 +96,58 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
     const versionId = (previous?.versionId ?? 0) + 1;
     latest.set(key, { versionId, micros });
     versions.push({ versionId, lastUpdated: formatInstantMicros(micros) });
-    versionMicros.push(micros);
   }
 
-  let stage = '';
-  let references = '';
-  const ds32 = copyTextField(datastoreId);
+  // Each id's last version in the batch becomes its current row (and gets the reference index).
+  const current = { types: [] as string[], ids: [] as string[], versions: [] as number[] };
+  const created = { types: [] as string[], ids: [] as string[], versions: [] as number[] };
+  const ds = copyTextField(datastoreId);
+  const history: string[] = [];
+  const references: string[] = [];
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i];
-    const isLast = latest.get(keyOf(resource.resourceType, resource.id))!.versionId === versions[i].versionId;
-    stage += `${resource.resourceType}\t${resource.id}\t${versions[i].versionId}\t${versions[i].lastUpdated}\t${isLast ? 't' : 'f'}\t${copyJsonField(stampedJson(resource, versions[i]))}\n`;
-    if (!isLast) continue;
+    const { versionId, lastUpdated } = versions[i];
+    history.push(`${ds}\t${resource.resourceType}\t${resource.id}\t${versionId}\t${lastUpdated}\tf\t${copyJsonField(stampedJson(resource, versions[i]))}\n`);
+    const key = keyOf(resource.resourceType, resource.id);
+    if (latest.get(key)!.versionId !== versionId) continue;
+    const target = existedBefore.has(key) ? current : created;
+    target.types.push(resource.resourceType);
+    target.ids.push(resource.id);
+    target.versions.push(versionId);
     for (const ref of resource.references) {
-      references += `${ds32}\t${resource.resourceType}\t${resource.id}\t${copyTextField(ref.path)}\t${copyTextField(ref.reference)}\t${ref.targetType === undefined ? COPY_NULL : copyTextField(ref.targetType)}\t${ref.targetId === undefined ? COPY_NULL : copyTextField(ref.targetId)}\n`;
+      references.push(
+        `${ds}\t${resource.resourceType}\t${resource.id}\t${copyTextField(ref.path)}\t${copyTextField(ref.reference)}\t${ref.targetType === undefined ? COPY_NULL : copyTextField(ref.targetType)}\t${ref.targetId === undefined ? COPY_NULL : copyTextField(ref.targetId)}\n`,
+      );
     }
   }
 
-  if (!staged.has(client)) {
-    await client.query(STAGE_DDL);
-    staged.add(client);
-  }
-  await copyTextRows(client, `${STAGE_TABLE} (resource_type, id, version_id, last_updated, is_last, resource)`, stage);
-  await client.query(
-    `INSERT INTO fhir_resource_history (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
-     SELECT $1, resource_type, id, version_id, last_updated, false, resource FROM ${STAGE_TABLE}`,
-    [datastoreId],
-  );
-  await client.query(
-    `INSERT INTO fhir_resource (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
-     SELECT $1, resource_type, id, version_id, last_updated, false, resource FROM ${STAGE_TABLE} WHERE is_last
-     ON CONFLICT (datastore_id, resource_type, id) DO UPDATE
-       SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, deleted = false, resource = EXCLUDED.resource`,
-    [datastoreId],
-  );
-  if (existedBefore.length > 0) {
-    const split = existedBefore.map((key) => key.split('/'));
+  await preferLz4(client);
+  // The JSON crosses the wire once: current rows are filled from the history rows just written.
+  await copyTextRows(client, 'fhir_resource_history (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)', history.join(''));
+  const fromHistory = `FROM unnest($2::text[], $3::text[], $4::int[]) AS k(t, i, v)
+    JOIN fhir_resource_history h ON h.datastore_id = $1 AND h.resource_type = k.t AND h.id = k.i AND h.version_id = k.v`;
+  if (current.ids.length > 0) {
+    await client.query(
+      `UPDATE fhir_resource r SET version_id = h.version_id, last_updated = h.last_updated, deleted = false, resource = h.resource
+       ${fromHistory} WHERE r.datastore_id = $1 AND r.resource_type = k.t AND r.id = k.i`,
+      [datastoreId, current.types, current.ids, current.versions],
+    );
     await client.query(
       `DELETE FROM fhir_reference r USING unnest($2::text[], $3::text[]) AS k(t, i)
         WHERE r.datastore_id = $1 AND r.source_type = k.t AND r.source_id = k.i`,
-      [datastoreId, split.map((k) => k[0]), split.map((k) => k[1])],
+      [datastoreId, current.types, current.ids],
     );
   }
-  await copyTextRows(client, 'fhir_reference (datastore_id, source_type, source_id, path, reference, target_type, target_id)', references);
-  // Emptied now rather than at commit, so several batches can share one transaction (savepoints).
-  await client.query(`DELETE FROM ${STAGE_TABLE}`);
+  if (created.ids.length > 0) {
+    // Plain inserts: these rows did not exist when locked above. A concurrent create of the same
+    // id fails this batch with a unique violation (the caller retries it), as it would a PUT.
+    await client.query(
+      `INSERT INTO fhir_resource (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
+       SELECT h.datastore_id, h.resource_type, h.id, h.version_id, h.last_updated, false, h.resource ${fromHistory}`,
+      [datastoreId, created.types, created.ids, created.versions],
+    );
+  }
+  await copyTextRows(client, 'fhir_reference (datastore_id, source_type, source_id, path, reference, target_type, target_id)', references.join(''));
   return versions;
 }
 

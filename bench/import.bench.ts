@@ -1,0 +1,142 @@
+/**
+ * End-to-end import benchmark:
+ *   npm run bench:import -- --count 200000     (or BENCH_COUNT=...; default 200,000)
+ * Generates Synthea-like resources, uploads them to S3 (moto, started here unless
+ * AWS_ENDPOINT_URL is set), runs one import job through the real importer process, and prints
+ * resources/s, MB/s, the importer's peak RSS (VmHWM), and the ratio to a raw Postgres COPY of the
+ * same rows into a bare (id text, resource jsonb) table measured in the same run, on the same
+ * fresh database (dropped afterwards). Extra IMPORTER_* variables are passed to the importer.
+ */
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { createKmsClient, createS3Client, S3ObjectStore } from '@fhirlake/cloud';
+import { baseEnvSchema, loadConfig } from '@fhirlake/config';
+import { JobDispatcher } from '@fhirlake/coordination';
+import { JobRepository, type JobRecord } from '@fhirlake/persistence';
+import { createTestDatabase, type MotoServer, spawnApp, startMoto, uniqueRedisPrefix } from '@fhirlake/testing';
+import IORedis from 'ioredis';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { generateBenchData } from './import-bench-data';
+
+const argCount = process.argv.indexOf('--count');
+const COUNT = Number(argCount > 0 ? process.argv[argCount + 1] : (process.env.BENCH_COUNT ?? 200_000));
+const MB = 1024 * 1024;
+const log = (msg: string) => process.stdout.write(`${msg}\n`);
+const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+
+function peakRssMb(pid: number): number | undefined {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  if (!Number.isInteger(COUNT) || COUNT < 1) throw new Error('--count must be a positive integer');
+  let moto: MotoServer | undefined;
+  if (!process.env.AWS_ENDPOINT_URL) {
+    moto = await startMoto();
+    process.env.AWS_ENDPOINT_URL = moto.endpoint;
+  }
+  process.env.AWS_ACCESS_KEY_ID ||= 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY ||= 'testing';
+  const dir = mkdtempSync(path.join(tmpdir(), 'fhirlake-import-bench-'));
+  const db = await createTestDatabase();
+  const sql = new Pool({ connectionString: db.url, max: 4 });
+  const redisPrefix = uniqueRedisPrefix('import-bench');
+  const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  const env = loadConfig(baseEnvSchema, process.env);
+  const s3 = createS3Client(env);
+  const kms = createKmsClient(env);
+  let importer: ReturnType<typeof spawnApp> | undefined;
+  try {
+    log(`generating ${COUNT.toLocaleString()} resources...`);
+    const data = await generateBenchData(dir, COUNT);
+    log(`  ${(data.bytes / MB).toFixed(1)} MB in ${data.ndjsonFiles.length} file(s), ${Math.round(data.bytes / COUNT)} bytes/resource on average`);
+
+    const bucket = `bench-${randomBytes(4).toString('hex')}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const kmsKeyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+    const store = new S3ObjectStore(s3);
+    for (const file of data.ndjsonFiles) await store.write(bucket, `input/${path.basename(file)}`, createReadStream(file), { kmsKeyId });
+
+    // Baseline: one COPY of the same rows into a bare table.
+    await sql.query('CREATE TABLE bench_raw_copy (id text, resource jsonb)');
+    const client = await sql.connect();
+    const copyStart = process.hrtime.bigint();
+    try {
+      await pipeline(createReadStream(data.copyFile, { highWaterMark: 1024 * 1024 }), client.query(copyFrom('COPY bench_raw_copy (id, resource) FROM STDIN')));
+    } finally {
+      client.release();
+    }
+    const copySeconds = seconds(copyStart);
+    await sql.query('DROP TABLE bench_raw_copy');
+    await sql.query('CHECKPOINT');
+
+    // The import, through the real importer process.
+    const datastoreId = randomBytes(16).toString('hex');
+    await sql.query(`INSERT INTO datastore (id, name, status) VALUES ($1, 'bench', 'ACTIVE')`, [datastoreId]);
+    const jobs = new JobRepository(sql);
+    const jobId = randomBytes(16).toString('hex');
+    await jobs.create({
+      id: jobId, datastoreId, kind: 'IMPORT', name: 'bench', clientToken: null, requestHash: createHash('sha256').update(jobId).digest('hex'),
+      dataAccessRoleArn: 'arn:aws:iam::000000000000:role/bench', inputS3Uri: `s3://${bucket}/input/`, outputS3Uri: `s3://${bucket}/output`, kmsKeyId, validationLevel: 'strict',
+    });
+    const job = (await jobs.admitNext(datastoreId))!;
+    const importerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('IMPORTER_'))) as Record<string, string>;
+    importer = spawnApp('importer', { DATABASE_URL: db.url, REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'warn', ...importerEnv });
+    await importer.waitForOutput(/importer ready|Import queue worker started/, 60_000).catch(() => new Promise((r) => setTimeout(r, 3000)));
+    const pid = importer.child.pid!;
+    const dispatcher = new JobDispatcher(redis, redisPrefix);
+    const importStart = process.hrtime.bigint();
+    await dispatcher.dispatch(job);
+    await dispatcher.close();
+    let final: JobRecord | undefined;
+    let peak = 0;
+    while (!final) {
+      await new Promise((r) => setTimeout(r, 200));
+      peak = Math.max(peak, peakRssMb(pid) ?? 0);
+      const current = await jobs.find(jobId);
+      if (current && ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCEL_COMPLETED'].includes(current.status)) final = current;
+      if (importer.child.exitCode !== null) throw new Error(`importer exited:\n${importer.output().slice(-3000)}`);
+    }
+    const importSeconds = seconds(importStart);
+    peak = Math.max(peak, peakRssMb(pid) ?? 0);
+    if (final.status !== 'COMPLETED') throw new Error(`import ended ${final.status}: ${final.message}`);
+
+    const importRate = COUNT / importSeconds;
+    const copyRate = COUNT / copySeconds;
+    log(`\nimport of ${COUNT.toLocaleString()} resources (${(data.bytes / MB).toFixed(1)} MB), strict validation, history + reference index:`);
+    log(`  importer:      ${importSeconds.toFixed(1)} s  ${Math.round(importRate).toLocaleString()} resources/s  ${(data.bytes / MB / importSeconds).toFixed(1)} MB/s`);
+    log(`  raw COPY:      ${copySeconds.toFixed(1)} s  ${Math.round(copyRate).toLocaleString()} rows/s  ${(data.bytes / MB / copySeconds).toFixed(1)} MB/s  (bare table, id text + resource jsonb)`);
+    log(`  ratio:         ${(importRate / copyRate).toFixed(2)}x raw COPY`);
+    log(`  peak RSS:      ${peak.toFixed(0)} MB (importer VmHWM)`);
+  } finally {
+    if (importer && importer.child.exitCode === null) {
+      importer.child.kill('SIGTERM');
+      await importer.exited;
+    }
+    s3.destroy();
+    kms.destroy();
+    const keys = await redis.keys(`${redisPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await sql.end();
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+    await moto?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -54,6 +54,7 @@ export class ExportPlannerService {
     const { job } = execution;
     const snapshot = exportSnapshot(job.id, job.datastoreId, transactionTime, request);
     return execution.fenced(async (client) => {
+      await client.query('SET LOCAL jit = off'); // compile time would dwarf these simple plans
       const available = await this.reader.resourceTypes(job.datastoreId, client);
       let types: string[];
       if (request.scope === 'SYSTEM') {
@@ -65,12 +66,8 @@ export class ExportPlannerService {
         types = selectTypes(request, available.filter((t) => compartmentTypes.includes(t)));
         await this.addMembers(client, job.id, snapshot, types);
       }
-      const parts = [];
-      for (const type of types) {
-        for (const range of await this.reader.planRanges(snapshot, type, MAX_RESOURCES_PER_FILE, client)) {
-          parts.push({ ...range, objectKey: output.objectKey(type, range.partNumber) });
-        }
-      }
+      const ranges = await this.reader.planRanges(snapshot, types, MAX_RESOURCES_PER_FILE, client);
+      const parts = ranges.map((range) => ({ ...range, objectKey: output.objectKey(range.resourceType, range.partNumber) }));
       await this.plans.insertParts(client, job.id, parts);
       const resourcesTotal = parts.reduce((n, p) => n + p.resourceCount, 0);
       await this.jobs.updateProgress(job.id, execution.epoch, { planned: true, partsTotal: parts.length, partsDone: 0, partsFailed: 0, resourcesTotal, resourcesExported: 0 }, client);

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { dependenciesOutOfDate, npmInstall } from './lib/dependencies';
+import { ensureLocalCredentials } from './lib/local-credentials';
 import {
   APPS,
   DEFAULTS,
@@ -12,6 +13,7 @@ import {
   MOTO,
   MOTO_PORT,
   ROOT,
+  STATE_DIR,
   appMain,
   isStackProcess,
   logFile,
@@ -108,6 +110,17 @@ async function main(): Promise<void> {
   // Only the gateway listens on PORT; the others must not fight over it.
   delete env.PORT;
 
+  // Signed requests with a local admin key; dev auth mode unless the caller chose a mode.
+  const credentials = ensureLocalCredentials(STATE_DIR, env.AWS_REGION!, process.env.FHIRLAKE_ACCOUNT_ID || '000000000000');
+  say(credentials.created ? `created ${credentials.principalsFile} with an admin principal` : `using principals from ${credentials.principalsFile}`);
+  const authMode = process.env.FHIRLAKE_AUTH_MODE || 'dev';
+  const gatewayEnv: NodeJS.ProcessEnv = {
+    ...env,
+    PORT: String(gatewayPort),
+    FHIRLAKE_PRINCIPALS_FILE: process.env.FHIRLAKE_PRINCIPALS_FILE || credentials.principalsFile,
+    FHIRLAKE_AUTH_MODE: authMode,
+  };
+
   const startApp = (app: AppName): number | undefined => {
     const pid = readPid(app);
     if (pid && isStackProcess(app, pid, isProcessAlive)) {
@@ -123,7 +136,7 @@ async function main(): Promise<void> {
     // process.execPath: the Node 24 that npm put first on PATH, not whatever `node` the shell has.
     const child = spawn(process.execPath, ['--enable-source-maps', '-r', '@swc-node/register', appMain(app)], {
       cwd: ROOT,
-      env: app === 'api-gateway' ? { ...env, PORT: String(gatewayPort) } : env,
+      env: app === 'api-gateway' ? gatewayEnv : env,
       detached: true,
       stdio: ['ignore', out, out],
     });
@@ -159,12 +172,28 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 
+  const relative = (file: string) => path.relative(process.cwd(), file) || file;
+  const devBanner =
+    authMode === 'dev'
+      ? `
+!!! DEVELOPMENT AUTH MODE (FHIRLAKE_AUTH_MODE=dev) !!!
+!!! Unsigned requests from this machine (loopback) act as an admin with FULL ACCESS.
+!!! Signed requests with the keys in ${relative(credentials.principalsFile)} are verified and authorized.
+!!! Run with FHIRLAKE_AUTH_MODE=enforce to require signatures for every request.
+`
+      : `
+auth mode: ${authMode} (every request must be signed or carry a SMART token)
+`;
   console.log(`
 fhirlake is up
   gateway:  ${gatewayUrl}
   docs:     ${gatewayUrl}/docs
   AWS:      ${awsEndpoint}
   logs:     ${LOG_DIR}
+${devBanner}
+Signed requests with the local admin key (${credentials.accessKeyId}), profile "fhirlake":
+  AWS_SHARED_CREDENTIALS_FILE=$PWD/${relative(credentials.credentialsFile)} AWS_CONFIG_FILE=$PWD/${relative(credentials.configFile)} aws --profile fhirlake --endpoint-url http://localhost:${gatewayPort} healthlake list-fhir-datastores
+Principals (access keys + IAM policies): ${relative(credentials.principalsFile)}; edit it, then reload with: kill -HUP ${gatewayPid}
 stop with: npm run down`);
 }
 

@@ -3,7 +3,7 @@ import { CreateFHIRDatastoreCommand, ListFHIRDatastoresCommand } from '@aws-sdk/
 import type { GatewayEnv } from '@fhirlake/config';
 import { PrincipalRegistry } from '../src/auth/principal-registry';
 import { startTestGateway, type TestGateway } from './gateway-harness';
-import { ALLOW_ALL, awsJson, presign, principal, sdkClient, send, sign, signedSend, startSecureGateway, writePrincipalsFile, type TestPrincipal } from './security-fixtures';
+import { ALLOW_ALL, failure, awsJson, presign, principal, sdkClient, send, sign, signedSend, startSecureGateway, writePrincipalsFile, type TestPrincipal } from './security-fixtures';
 
 const FHIR = 'application/fhir+json';
 
@@ -33,22 +33,22 @@ describe('authentication (enforce mode): SigV4 with the principals file', () => 
   });
 
   it('refuses unknown access keys with UnrecognizedClientException', async () => {
-    const error = await sdkClient(gw, { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) }).send(new ListFHIRDatastoresCommand({})).catch((e: Error) => e);
+    const error = await failure(sdkClient(gw, { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) }).send(new ListFHIRDatastoresCommand({})));
     expect(error).toMatchObject({ name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' });
     expect((error as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(403);
   });
 
   it('refuses a wrong secret with InvalidSignatureException (signature mismatch)', async () => {
-    const error = await sdkClient(gw, { ...admin.key, secretAccessKey: 'wrong-secret-wrong-secret-wrong' }).send(new ListFHIRDatastoresCommand({})).catch((e: Error) => e);
+    const error = await failure(sdkClient(gw, { ...admin.key, secretAccessKey: 'wrong-secret-wrong-secret-wrong' }).send(new ListFHIRDatastoresCommand({})));
     expect(error.name).toBe('InvalidSignatureException');
     expect(error.message).toMatch(/^The request signature we calculated does not match the signature you provided/);
   });
 
   it('refuses requests signed more than 15 minutes ago or ahead', async () => {
-    const late = await sdkClient(gw, admin.key, { systemClockOffset: -20 * 60_000 }).send(new ListFHIRDatastoresCommand({})).catch((e: Error) => e);
+    const late = await failure(sdkClient(gw, admin.key, { systemClockOffset: -20 * 60_000 }).send(new ListFHIRDatastoresCommand({})));
     expect(late.name).toBe('InvalidSignatureException');
     expect(late.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/);
-    const early = await sdkClient(gw, admin.key, { systemClockOffset: 20 * 60_000 }).send(new ListFHIRDatastoresCommand({})).catch((e: Error) => e);
+    const early = await failure(sdkClient(gw, admin.key, { systemClockOffset: 20 * 60_000 }).send(new ListFHIRDatastoresCommand({})));
     expect(early.message).toMatch(/^Signature not yet current/);
     // 10 minutes of skew is fine.
     await expect(sdkClient(gw, admin.key, { systemClockOffset: -10 * 60_000 }).send(new ListFHIRDatastoresCommand({}))).resolves.toBeDefined();
@@ -115,9 +115,9 @@ describe('authentication (enforce mode): SigV4 with the principals file', () => 
 
   it('requires the configured session token when a key has one', async () => {
     await expect(sdkClient(gw, withToken.key).send(new ListFHIRDatastoresCommand({}))).resolves.toBeDefined();
-    const wrong = await sdkClient(gw, { ...withToken.key, sessionToken: 'another-token' }).send(new ListFHIRDatastoresCommand({})).catch((e: Error) => e);
+    const wrong = await failure(sdkClient(gw, { ...withToken.key, sessionToken: 'another-token' }).send(new ListFHIRDatastoresCommand({})));
     expect(wrong.name).toBe('UnrecognizedClientException');
-    const none = await sdkClient(gw, { accessKeyId: withToken.key.accessKeyId, secretAccessKey: withToken.key.secretAccessKey }).send(new ListFHIRDatastoresCommand({})).catch((e: Error) => e);
+    const none = await failure(sdkClient(gw, { accessKeyId: withToken.key.accessKeyId, secretAccessKey: withToken.key.secretAccessKey }).send(new ListFHIRDatastoresCommand({})));
     expect(none.name).toBe('UnrecognizedClientException');
   });
 
@@ -133,7 +133,7 @@ describe('authentication (enforce mode): SigV4 with the principals file', () => 
     await expect(sdkClient(gw, newcomer.key).send(new ListFHIRDatastoresCommand({}))).resolves.toBeDefined();
     writePrincipalsFile([admin, withToken], gw.principalsFile);
     expect(registry.reload()).toBe(true);
-    const gone = await sdkClient(gw, newcomer.key).send(new ListFHIRDatastoresCommand({})).catch((e: Error) => e);
+    const gone = await failure(sdkClient(gw, newcomer.key).send(new ListFHIRDatastoresCommand({})));
     expect(gone.name).toBe('UnrecognizedClientException');
   });
 });
@@ -180,11 +180,11 @@ describe('development mode (FHIRLAKE_AUTH_MODE=dev)', () => {
 
   it('still verifies known keys fully, and applies their own policies', async () => {
     await expect(sdkClient(gw, reader.key).send(new ListFHIRDatastoresCommand({}))).resolves.toBeDefined();
-    const bad = await sdkClient(gw, { ...reader.key, secretAccessKey: 'not-the-secret-not-the-secret' }).send(new ListFHIRDatastoresCommand({})).catch((e: Error) => e);
+    const bad = await failure(sdkClient(gw, { ...reader.key, secretAccessKey: 'not-the-secret-not-the-secret' }).send(new ListFHIRDatastoresCommand({})));
     expect(bad.name).toBe('InvalidSignatureException');
-    const skewed = await sdkClient(gw, reader.key, { systemClockOffset: -30 * 60_000 }).send(new ListFHIRDatastoresCommand({})).catch((e: Error) => e);
+    const skewed = await failure(sdkClient(gw, reader.key, { systemClockOffset: -30 * 60_000 }).send(new ListFHIRDatastoresCommand({})));
     expect(skewed.name).toBe('InvalidSignatureException');
-    const denied = await sdkClient(gw, reader.key).send(new CreateFHIRDatastoreCommand({ DatastoreTypeVersion: 'R4' })).catch((e: Error) => e);
+    const denied = await failure(sdkClient(gw, reader.key).send(new CreateFHIRDatastoreCommand({ DatastoreTypeVersion: 'R4' })));
     expect(denied.name).toBe('AccessDeniedException');
     expect(denied.message).toContain('healthlake:CreateFHIRDatastore');
   });

@@ -6,6 +6,7 @@ import { ROUTE_AUTHORIZATION } from '../src/auth/route-authorization';
 import { createJobDestinations, type JobDestinations } from './aws-fixtures';
 import {
   ALLOW_ALL,
+  failure,
   awsJson,
   datastoreArnOf,
   principal,
@@ -154,7 +155,7 @@ describe('authorization: HealthLake actions, tenant isolation, iam:PassRole, con
   it('requires iam:PassRole on the data access role, passed to the HealthLake service, for every job start', async () => {
     const input = { DatastoreId: dsA, ...importBody() };
     for (const who of [noPassRole, passToOther]) {
-      const error = await sdkClient(gw, who.key).send(new StartFHIRImportJobCommand(input)).catch((e: Error) => e);
+      const error = await failure(sdkClient(gw, who.key).send(new StartFHIRImportJobCommand(input)));
       expect(error.name).toBe('AccessDeniedException');
       expect(error.message).toBe(`User: ${who.arn} is not authorized to perform: iam:PassRole on resource: ${dest.roleArn} because no identity-based policy allows the iam:PassRole action`);
     }

@@ -177,3 +177,13 @@ export function awsJson(gw: TestGateway, key: TestKey | undefined, operation: st
   };
   return key ? signedSend(gw, key, req) : send(gw, req);
 }
+
+/** The error a call must fail with (a success fails the test). */
+export function failure(call: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  return call.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (error: Error) => error,
+  );
+}

@@ -123,6 +123,10 @@ describe('audit log', () => {
     expect((await get(admin.key, { datastoreId: "x' OR 1=1 --" })).json.__type).toBe('ValidationException');
     expect((await get(admin.key, { limit: '0' })).status).toBe(400);
     expect((await rows("action = 'fhirlake:ReadAuditLog'")).length).toBeGreaterThan(3);
+
+    const openApi = (await send(gw, { method: 'GET', path: '/docs-json' })).json;
+    const documented = (openApi.paths['/admin/audit-events'].get.parameters as Array<{ name: string }>).map((p) => p.name).sort();
+    expect(documented).toEqual(['action', 'datastoreId', 'from', 'limit', 'nextToken', 'principal', 'to']);
   });
 
   it('keeps resource bodies and secrets out of the gateway logs, errors included', async () => {

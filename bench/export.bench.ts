@@ -7,6 +7,10 @@
  * same run: `COPY (SELECT resource ...) TO STDOUT` of the same rows piped into one plain multipart
  * upload to the same S3 endpoint. moto is started here unless AWS_ENDPOINT_URL is set. Extra
  * EXPORTER_* / DATABASE_POOL_SIZE variables are passed to the exporters.
+ *
+ * Exporters run as in production (`npm run build` output, plain node), built here into
+ * tmp/export-bench-build; `--runtime swc` runs them from source through @swc-node/register
+ * instead (as the e2e tests do), which adds ~150 MB of RSS for the in-process compiler.
  */
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
@@ -16,6 +20,8 @@ import { baseEnvSchema, loadConfig } from '@fhirlake/config';
 import { JobDispatcher } from '@fhirlake/coordination';
 import { JobRepository, type JobRecord } from '@fhirlake/persistence';
 import { type AppProcess, createTestDatabase, type MotoServer, spawnApp, startMoto, uniqueRedisPrefix } from '@fhirlake/testing';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import IORedis, { type Redis } from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -27,6 +33,9 @@ import { loadBenchData } from './export-bench-data';
 
 const argCount = process.argv.indexOf('--count');
 const COUNT = Number(argCount > 0 ? process.argv[argCount + 1] : (process.env.BENCH_COUNT ?? 200_000));
+const RUNTIME = process.argv.includes('--runtime') ? process.argv[process.argv.indexOf('--runtime') + 1] : 'dist';
+const ROOT = path.resolve(__dirname, '..');
+const BUILD_DIR = path.join(ROOT, 'tmp', 'export-bench-build');
 const MB = 1024 * 1024;
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
@@ -57,6 +66,34 @@ async function rawBaseline(sql: PgPool, s3: S3Client, bucket: string, datastoreI
   }
 }
 
+/** Compiles the apps as `npm run build` does, into tmp/ (gitignored). */
+function buildExporter(): void {
+  const built = spawnSync(process.execPath, ['-r', '@swc-node/register', 'scripts/build.ts', '--out-dir', BUILD_DIR], { cwd: ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}${built.stderr}`);
+}
+
+/** An exporter process: the compiled app under plain node, or the sources through swc-node. */
+function startExporter(env: Record<string, string>): AppProcess {
+  if (RUNTIME === 'swc') return spawnApp('exporter', env);
+  const child = spawn(process.execPath, [path.join(BUILD_DIR, 'apps/exporter/src/main.js')], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: process.env.EXPORTER_NODE_OPTIONS ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    async waitForOutput(pattern, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(output)) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`exporter: ${pattern} not seen; output:\n${output.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
+
 interface ExportRun {
   seconds: number;
   bytes: number;
@@ -65,10 +102,10 @@ interface ExportRun {
 }
 
 async function runExport(ctx: { sql: PgPool; redis: Redis; redisPrefix: string; dbUrl: string; bucket: string; kmsKeyId: string; datastoreId: string }, replicas: number): Promise<ExportRun> {
-  const passThrough = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('EXPORTER_') || k === 'DATABASE_POOL_SIZE')) as Record<string, string>;
+  const passThrough = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('EXPORTER_') || k === 'DATABASE_POOL_SIZE' || k === 'MALLOC_ARENA_MAX')) as Record<string, string>;
   const exporters: AppProcess[] = [];
   try {
-    for (let i = 0; i < replicas; i++) exporters.push(spawnApp('exporter', { DATABASE_URL: ctx.dbUrl, REDIS_PREFIX: ctx.redisPrefix, LOG_LEVEL: 'log', ...passThrough }));
+    for (let i = 0; i < replicas; i++) exporters.push(startExporter({ DATABASE_URL: ctx.dbUrl, REDIS_PREFIX: ctx.redisPrefix, LOG_LEVEL: 'log', ...passThrough }));
     await Promise.all(exporters.map((e) => e.waitForOutput(/exporter workers started/, 60_000)));
     const jobs = new JobRepository(ctx.sql);
     const jobId = randomBytes(16).toString('hex');
@@ -109,6 +146,8 @@ async function runExport(ctx: { sql: PgPool; redis: Redis; redisPrefix: string; 
 
 async function main(): Promise<void> {
   if (!Number.isInteger(COUNT) || COUNT < 1) throw new Error('--count must be a positive integer');
+  if (RUNTIME !== 'dist' && RUNTIME !== 'swc') throw new Error('--runtime must be dist or swc');
+  if (RUNTIME === 'dist') buildExporter();
   let moto: MotoServer | undefined;
   if (!process.env.AWS_ENDPOINT_URL) {
     moto = await startMoto();
@@ -137,12 +176,12 @@ async function main(): Promise<void> {
 
     const raw = await rawBaseline(sql, s3, bucket, datastoreId);
     const one = await runExport(ctx, 1);
-    const two = await runExport(ctx, 2);
+    const two = process.env.BENCH_SKIP_TWO ? one : await runExport(ctx, 2);
 
     const rawRate = COUNT / raw.seconds;
     const line = (name: string, run: ExportRun) =>
       log(`  ${name} ${run.seconds.toFixed(1).padStart(6)} s  ${Math.round(COUNT / run.seconds).toLocaleString().padStart(8)} resources/s  ${(run.bytes / MB / run.seconds).toFixed(1).padStart(6)} MB/s  ${(COUNT / run.seconds / rawRate).toFixed(2)}x raw  peak RSS ${run.peakRssMb.map((m) => `${m.toFixed(0)} MB`).join(' + ')}  (${run.files} files)`);
-    log(`\nexport of ${COUNT.toLocaleString()} resources (${(bytes / MB).toFixed(1)} MB), SSE-KMS, <= 5,000 per file:`);
+    log(`\nexport of ${COUNT.toLocaleString()} resources (${(bytes / MB).toFixed(1)} MB), SSE-KMS, <= 5,000 per file, exporters from ${RUNTIME === 'dist' ? 'the production build' : 'source (swc-node)'}:`);
     line('1 exporter: ', one);
     line('2 exporters:', two);
     log(`  raw baseline ${raw.seconds.toFixed(1).padStart(6)} s  ${Math.round(rawRate).toLocaleString().padStart(8)} resources/s  ${(raw.bytes / MB / raw.seconds).toFixed(1).padStart(6)} MB/s  (one COPY TO STDOUT piped into one plain multipart upload)`);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { exportPartPayload, JOB_NAMES, QUEUES } from '@fhirlake/jobs';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { ExportPartService } from './export-part.service';
 import { EXPORTER_SHUTDOWN } from './exporter.tokens';
 import type { JobHandler } from './job-handler-registry';
@@ -16,8 +16,15 @@ export class ExportPartHandler implements JobHandler {
     @Inject(EXPORTER_SHUTDOWN) private readonly shutdown: AbortController,
   ) {}
 
-  handle(job: Job): Promise<string> {
+  async handle(job: Job, token?: string): Promise<string> {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return this.parts.process(exportPartPayload.parse(job.data), { lastAttempt, shutdown: this.shutdown.signal });
+    try {
+      return await this.parts.process(exportPartPayload.parse(job.data), { lastAttempt, shutdown: this.shutdown.signal });
+    } catch (error) {
+      // Interrupted by shutdown, not failed: hand the part back without spending an attempt.
+      if (!this.shutdown.signal.aborted || !token) throw error;
+      await job.moveToDelayed(Date.now() + 500, token);
+      throw new DelayedError();
+    }
   }
 }

@@ -41,6 +41,22 @@ export class ExportPartQueue implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Re-adds parts whose queue entry is gone (Redis flushed or lost) or finished without the part
+   * being done; Postgres, not Redis, says which parts remain. Returns how many were re-added.
+   */
+  async ensureQueued(job: { jobId: string; datastoreId: string; epoch: number }, partIds: number[]): Promise<number> {
+    const lost: number[] = [];
+    for (const partId of partIds) {
+      const entry = await this.queue.getJob(partQueueId(job.jobId, partId, job.epoch));
+      const state = entry ? await entry.getState() : 'unknown';
+      if (state === 'unknown' || state === 'completed' || state === 'failed') lost.push(partId);
+    }
+    for (const partId of lost) await this.queue.remove(partQueueId(job.jobId, partId, job.epoch)).catch(() => 0);
+    if (lost.length > 0) await this.enqueue(job, lost);
+    return lost.length;
+  }
+
   /** Drops waiting entries of these parts (cancellation); running ones stop on their own. */
   async discard(job: { jobId: string; epoch: number }, partIds: number[]): Promise<void> {
     for (const partId of partIds) await this.queue.remove(partQueueId(job.jobId, partId, job.epoch)).catch(() => 0);

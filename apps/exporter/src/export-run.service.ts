@@ -14,6 +14,7 @@ import type { ExporterEnv } from './exporter-env';
 /** How long a cancellation waits for running parts to notice it (they check every poll interval). */
 const CANCEL_GRACE_POLLS = 4;
 
+
 /** The job's result, HealthLake/Bulk Data style. */
 export interface ExportResult {
   output: Array<{ type: string; url: string; count: number }>;
@@ -58,6 +59,7 @@ export class ExportRunService {
     await this.partQueue.enqueue({ jobId: job.id, datastoreId: job.datastoreId, epoch }, pending);
 
     let reported = '';
+    let changedAt = Date.now();
     for (;;) {
       execution.signal.throwIfAborted();
       if (await execution.cancelRequested()) return this.cancel(execution, pending);
@@ -66,6 +68,13 @@ export class ExportRunService {
       if (progress !== reported) {
         await this.jobs.updateProgress(job.id, epoch, { ...summary });
         reported = progress;
+        changedAt = Date.now();
+      } else if (Date.now() - changedAt > this.env.EXPORTER_STALL_CHECK_MS) {
+        // No part finished for a while: make sure every unfinished part still has a queue entry.
+        const unfinished = (await this.plans.parts(job.id)).filter((p) => p.status === 'PENDING').map((p) => p.partId);
+        const readded = await this.partQueue.ensureQueued({ jobId: job.id, datastoreId: job.datastoreId, epoch }, unfinished);
+        if (readded > 0) this.logger.warn(`job ${job.id}: re-enqueued ${readded} parts whose queue entries were lost`);
+        changedAt = Date.now();
       }
       if (summary.partsDone + summary.partsFailed === summary.partsTotal) return this.complete(execution, output, summary);
       await sleep(this.env.EXPORTER_POLL_MS, undefined, { signal: execution.signal }).catch(() => undefined);

@@ -44,7 +44,7 @@ export class ExportWorkersService implements OnModuleInit, OnApplicationBootstra
     for (const queue of EXPORTER_QUEUES) {
       const connection = this.redis.duplicate();
       this.connections.push(connection);
-      const worker = new Worker(queue, (job: Job) => this.dispatch(queue, job), {
+      const worker = new Worker(queue, (job: Job, token?: string) => this.dispatch(queue, job, token), {
         connection,
         prefix: redisKeys(this.env.REDIS_PREFIX).bullPrefix,
         concurrency: concurrency[queue],
@@ -63,9 +63,9 @@ export class ExportWorkersService implements OnModuleInit, OnApplicationBootstra
     await Promise.allSettled(this.connections.map((c) => c.quit()));
   }
 
-  private dispatch(queue: string, job: Job): Promise<unknown> {
+  private dispatch(queue: string, job: Job, token?: string): Promise<unknown> {
     const handler = this.registry.get(queue)?.get(job.name);
     if (!handler) throw new Error(`no handler for job ${job.name} on queue ${queue}`);
-    return handler.handle(job);
+    return handler.handle(job, token);
   }
 }

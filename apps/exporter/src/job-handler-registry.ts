@@ -5,7 +5,8 @@ import type { Job } from 'bullmq';
 export interface JobHandler {
   queue: string;
   jobName: string;
-  handle(job: Job): Promise<unknown>;
+  /** `token` is the worker's lock token for `job` (needed to move it, e.g. back to delayed). */
+  handle(job: Job, token?: string): Promise<unknown>;
 }
 
 /**

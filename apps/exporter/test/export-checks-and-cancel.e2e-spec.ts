@@ -75,3 +75,31 @@ describe('export checks before writing, and cancellation', () => {
     expect(await waitForJob(bed, next.id)).toMatchObject({ status: 'COMPLETED' });
   });
 });
+
+describe('export survives losing its part queue in Redis', () => {
+  let bed: ExportTestBed;
+  let exporter: INestApplicationContext;
+
+  beforeAll(async () => {
+    bed = await createExportTestBed('export-redis-loss');
+    exporter = await startExporter(bed.env({ EXPORTER_PART_DELAY_MS: '500', EXPORTER_PART_CONCURRENCY: '1', EXPORTER_STALL_CHECK_MS: '1000' }));
+  });
+  afterAll(async () => {
+    await exporter?.close();
+    await bed?.close();
+  });
+
+  it('re-enqueues the unfinished parts from Postgres and completes with every file', async () => {
+    const datastore = await createDatastore(bed.sql);
+    await loadResources(bed.sql, datastore, fixtureResources());
+    const job = await submitExport(bed, datastore);
+    await waitFor(async () => Number((await bed.jobs.find(job.id))?.progress.partsDone ?? 0) >= 1, { timeoutMs: 20_000, description: 'a part done' });
+    // Redis loses the waiting part entries (a flush, a failover without persistence).
+    const waiting = await bed.redis.keys(`${bed.redisPrefix}:bull:fhirlake-export-part:wait*`);
+    expect(waiting.length).toBeGreaterThan(0);
+    await bed.redis.del(...waiting);
+    const done = await waitForJob(bed, job.id, undefined, 40_000);
+    expect(done).toMatchObject({ status: 'COMPLETED', progress: expect.objectContaining({ partsDone: 13 }) });
+    expect(await readExport(bed.s3, bed.bucket, exportFolder(datastore, job.id))).toHaveLength(13);
+  });
+});

@@ -29,6 +29,8 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   const sql = new Pool({ connectionString: db.url, max: 2 });
+  // An idle connection dropped by the server must not surface as an unhandled 'error' event.
+  sql.on('error', () => undefined);
   const healthLake = new HealthLakeClient({
     endpoint: baseUrl,
     region: 'us-east-1',

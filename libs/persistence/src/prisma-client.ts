@@ -6,5 +6,7 @@ export type { Datastore, DatastoreTag } from './generated/prisma/client';
 
 /** A Prisma client over node-postgres (Prisma 7 runs without a native query engine). */
 export function createPrismaClient(databaseUrl: string, max = 5): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max }) });
+  // A dropped idle connection is replaced by the pool; it must not crash the process.
+  const ignore = () => undefined;
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max }, { onPoolError: ignore, onConnectionError: ignore }) });
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { closeOnSignals } from '@fhirlake/coordination';
 import { gatewayEnvSchema, loadConfigOrExit, logLevelsUpTo } from '@fhirlake/config';
 import { AppModule } from './app.module';
 import { configureApp } from './http/configure-app';
@@ -10,6 +11,8 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: logLevelsUpTo(config.LOG_LEVEL) });
   configureApp(app, config);
   await app.listen(config.PORT, config.HOST);
+  // SIGTERM/SIGINT close the app (draining requests, flushing the audit log) and exit 0; SIGHUP reloads principals.
+  closeOnSignals(app, 'api-gateway');
   Logger.log(`api-gateway ready on port ${config.PORT} (docs at /docs)`, 'Bootstrap');
 }
 

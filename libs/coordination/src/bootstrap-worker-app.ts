@@ -1,5 +1,6 @@
 import { type DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { closeOnSignals } from './graceful-shutdown';
 import { baseEnvSchema, loadConfigOrExit, logLevelsUpTo, type BaseEnv } from '@fhirlake/config';
 
 /**
@@ -11,20 +12,7 @@ export async function bootstrapWorkerApp(appName: string, rootModule: (env: Base
   try {
     const app = await NestFactory.createApplicationContext(rootModule(env), { logger: logLevelsUpTo(env.LOG_LEVEL) });
     await app.init();
-    // Our own handler rather than enableShutdownHooks: Nest re-raises the signal after closing,
-    // which reports a clean shutdown as a kill.
-    const shutdown = (signal: NodeJS.Signals) => {
-      Logger.log(`${appName} received ${signal}, shutting down`, 'Bootstrap');
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          Logger.error(`${appName} shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 'Bootstrap');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
+    closeOnSignals(app, appName);
   } catch (error) {
     Logger.error(`${appName} failed to start: ${error instanceof Error ? error.message : String(error)}`, 'Bootstrap');
     process.exit(1);

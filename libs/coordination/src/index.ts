@@ -5,3 +5,4 @@ export * from './job-runtime';
 export * from './worker-infrastructure.module';
 export * from './bootstrap-worker-app';
 export * from './job-dispatcher';
+export * from './graceful-shutdown';

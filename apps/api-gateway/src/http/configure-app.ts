@@ -19,8 +19,6 @@ export function configureApp(app: INestApplication, config: GatewayEnv): void {
   app.use(express.raw({ type: () => true, limit: config.FHIRLAKE_MAX_BODY_BYTES }));
   app.use(bodyErrorHandler);
   app.useGlobalFilters(new RouteAwareExceptionFilter());
-  // Not SIGHUP: it reloads the principals file (PrincipalRegistry) instead of stopping the gateway.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
   const document = SwaggerModule.createDocument(
     app,

@@ -122,7 +122,7 @@ describe('the whole stack, driven only through the HealthLake SDK, FHIR HTTP and
       return status.status === 200;
     }, { timeoutMs: 120_000, intervalMs: 500 });
     const props = status!.body.exportJobProperties;
-    expect(props).toMatchObject({ jobStatus: 'COMPLETED', requiresAccessToken: false, transactionTime: expect.any(String), request: expect.stringContaining('Patient/$export') });
+    expect(props).toMatchObject({ jobStatus: 'COMPLETED', requiresAccessToken: false, transactionTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/), request: expect.stringContaining('Patient/$export') });
     const counts = Object.fromEntries((props.output as Array<{ type: string; count: number }>).map((o) => [o.type, 0]));
     for (const o of props.output as Array<{ type: string; count: number }>) counts[o.type] += o.count;
     expect(counts).toEqual({ Patient: fixture.filter((r) => r.resourceType === 'Patient').length, Encounter: fixture.filter((r) => r.resourceType === 'Encounter').length });

@@ -7,7 +7,8 @@ const UNIQUE_VIOLATION = '23505';
 const JOB_COLUMNS = `id, datastore_id AS "datastoreId", kind, name, status, client_token AS "clientToken",
   request_hash AS "requestHash", data_access_role_arn AS "dataAccessRoleArn", input_s3_uri AS "inputS3Uri",
   output_s3_uri AS "outputS3Uri", kms_key_id AS "kmsKeyId", validation_level AS "validationLevel",
-  export_request AS "exportRequest", transaction_time AS "transactionTime", submit_time AS "submitTime",
+  export_request AS "exportRequest", submit_time AS "submitTime",
+  to_char(transaction_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "transactionTime",
   start_time AS "startTime", end_time AS "endTime", message, progress, result, epoch, worker_id AS "workerId", principal`;
 
 const ACTIVE = `('${ACTIVE_STATUSES.join("','")}')`;

@@ -15,7 +15,8 @@ export interface JobRecord {
   kmsKeyId: string;
   validationLevel: string | null;
   exportRequest: Record<string, unknown> | null;
-  transactionTime: Date | null;
+  /** Export snapshot time as a FHIR instant with microseconds (a Date would drop them). */
+  transactionTime: string | null;
   submitTime: Date;
   startTime: Date | null;
   endTime: Date | null;

@@ -111,7 +111,7 @@ export class BulkExportController {
       message: job.message ?? undefined,
       ...(isTerminal(job.status)
         ? {
-            transactionTime: job.transactionTime?.toISOString(),
+            transactionTime: job.transactionTime ?? undefined,
             request: request.requestUrl ?? `${this.fhirBase(req, job.datastoreId)}$export`,
             requiresAccessToken: false,
             output: result.output ?? [],

@@ -30,9 +30,9 @@ const MB = 1024 * 1024;
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
-function peakRssMb(pid: number): number | undefined {
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb ? Number(kb) / 1024 : undefined;
   } catch {
     return undefined;
@@ -66,7 +66,9 @@ async function main(): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const kmsKeyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
     const store = new S3ObjectStore(s3);
+    log('uploading to S3...');
     for (const file of data.ndjsonFiles) await store.write(bucket, `input/${path.basename(file)}`, createReadStream(file), { kmsKeyId });
+    log('raw COPY baseline...');
 
     // Baseline: one COPY of the same rows into a bare table.
     await sql.query('CREATE TABLE bench_raw_copy (id text, resource jsonb)');
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
     await sql.query('DROP TABLE bench_raw_copy');
     await sql.query('CHECKPOINT');
 
+    log('importing...');
     // The import, through the real importer process.
     const datastoreId = randomBytes(16).toString('hex');
     await sql.query(`INSERT INTO datastore (id, name, status) VALUES ($1, 'bench', 'ACTIVE')`, [datastoreId]);
@@ -92,6 +95,8 @@ async function main(): Promise<void> {
     });
     const job = (await jobs.admitNext(datastoreId))!;
     const importerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('IMPORTER_'))) as Record<string, string>;
+    // BENCH_NODE_OPTIONS: V8 flags for the importer (spawnApp clears NODE_OPTIONS).
+    if (process.env.BENCH_NODE_OPTIONS) importerEnv.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
     importer = spawnApp('importer', { DATABASE_URL: db.url, REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'warn', ...importerEnv });
     await importer.waitForOutput(/importer ready|Import queue worker started/, 60_000).catch(() => new Promise((r) => setTimeout(r, 3000)));
     const pid = importer.child.pid!;
@@ -101,15 +106,22 @@ async function main(): Promise<void> {
     await dispatcher.close();
     let final: JobRecord | undefined;
     let peak = 0;
+    const rssTrace: string[] = [];
+    let lastTrace = 0;
     while (!final) {
       await new Promise((r) => setTimeout(r, 200));
-      peak = Math.max(peak, peakRssMb(pid) ?? 0);
+      if (Date.now() - lastTrace >= 5000) {
+        lastTrace = Date.now();
+        const progress = (await jobs.find(jobId))?.progress.TotalNumberOfResourcesScanned ?? 0;
+        rssTrace.push(`${Math.round(seconds(importStart))}s:${Math.round(statusMb(pid, 'VmRSS') ?? 0)}MB@${progress}`);
+      }
+      peak = Math.max(peak, statusMb(pid, 'VmHWM') ?? 0);
       const current = await jobs.find(jobId);
       if (current && ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCEL_COMPLETED'].includes(current.status)) final = current;
-      if (importer.child.exitCode !== null) throw new Error(`importer exited:\n${importer.output().slice(-3000)}`);
+      if (importer.child.exitCode !== null || importer.child.signalCode !== null) throw new Error(`importer exited (${importer.child.exitCode ?? importer.child.signalCode}):\n${importer.output().slice(-3000)}`);
     }
     const importSeconds = seconds(importStart);
-    peak = Math.max(peak, peakRssMb(pid) ?? 0);
+    peak = Math.max(peak, statusMb(pid, 'VmHWM') ?? 0);
     if (final.status !== 'COMPLETED') throw new Error(`import ended ${final.status}: ${final.message}`);
 
     const importRate = COUNT / importSeconds;
@@ -119,6 +131,7 @@ async function main(): Promise<void> {
     log(`  raw COPY:      ${copySeconds.toFixed(1)} s  ${Math.round(copyRate).toLocaleString()} rows/s  ${(data.bytes / MB / copySeconds).toFixed(1)} MB/s  (bare table, id text + resource jsonb)`);
     log(`  ratio:         ${(importRate / copyRate).toFixed(2)}x raw COPY`);
     log(`  peak RSS:      ${peak.toFixed(0)} MB (importer VmHWM)`);
+    log(`  RSS over time: ${rssTrace.join(' ')}`);
   } finally {
     if (importer && importer.child.exitCode === null) {
       importer.child.kill('SIGTERM');

@@ -16,7 +16,7 @@ const describe = (error: unknown) => {
   return `${e.name ?? e.Code ?? 'Error'}${e.message && e.message !== e.name ? `: ${e.message}` : ''}`;
 };
 
-/** Where objects written to probe the output location go (it stays, empty, in the job folder). */
+/** The probe object that proves the output location is writable; deleted right after. */
 export const WRITE_CHECK_OBJECT = '.write-check';
 
 /**
@@ -71,7 +71,10 @@ export class ImportPrecheck {
     const keyProblem = await kmsKeyProblem(this.kms, job.kmsKeyId);
     if (keyProblem) return keyProblem;
     try {
-      await this.store.write(jobFolder.bucket, joinKey(jobFolder.key, WRITE_CHECK_OBJECT), '', { kmsKeyId: job.kmsKeyId }, 'text/plain');
+      const probe = joinKey(jobFolder.key, WRITE_CHECK_OBJECT);
+      await this.store.write(jobFolder.bucket, probe, '', { kmsKeyId: job.kmsKeyId }, 'text/plain');
+      // Users find only their outputs in the job folder; a probe that cannot be deleted is harmless.
+      await this.store.delete(jobFolder.bucket, probe).catch(() => undefined);
       return undefined;
     } catch (error) {
       const name = (error as { name?: string }).name;

@@ -93,7 +93,7 @@ describe('an importer killed mid-job', () => {
     expect(actual.history).toEqual(expected.history);
     expect(actual.current).toEqual(expected.current);
     expect(actual.references).toEqual(expected.references);
-    expect(actual.objects.map((o) => o[0])).toEqual(['.write-check', 'FAILURE/1.ndjson', 'FAILURE/2.ndjson', 'SUCCESS/1.ndjson', 'SUCCESS/2.ndjson', 'manifest.json']);
+    expect(actual.objects.map((o) => o[0])).toEqual(['FAILURE/1.ndjson', 'FAILURE/2.ndjson', 'SUCCESS/1.ndjson', 'SUCCESS/2.ndjson', 'manifest.json']);
     expect(actual.objects).toEqual(expected.objects);
     const { rows } = await bed.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM fhir_import_output WHERE job_id = $1', [job.id]);
     expect(rows[0].n).toBe(0);

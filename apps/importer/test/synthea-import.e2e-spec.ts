@@ -95,7 +95,7 @@ describe('importing the Synthea fixture', () => {
   it('writes an exact manifest, one SUCCESS object per input file, no FAILURE objects, all SSE-KMS with the job key', async () => {
     const objects = await readObjects(bed.s3, bed.bucket, jobFolderKey(job));
     const folder = jobFolderKey(job);
-    expect(objects.map((o) => o.key.slice(folder.length)).sort()).toEqual(['.write-check', 'manifest.json', ...files.map((f) => `SUCCESS/${f.name}`)].sort());
+    expect(objects.map((o) => o.key.slice(folder.length)).sort()).toEqual(['manifest.json', ...files.map((f) => `SUCCESS/${f.name}`)].sort());
     for (const o of objects) expect([o.key, o.sse, o.kmsKeyId]).toEqual([o.key, 'aws:kms', expect.stringContaining(bed.kmsKeyId)]);
 
     const manifest = JSON.parse(objects.find((o) => o.key.endsWith('manifest.json'))!.text);

@@ -208,20 +208,21 @@ export class FhirResourceRepository {
 
   private async replaceReferences(client: PoolClient, datastoreId: string, sourceType: string, sourceId: string, references: IndexedReference[]): Promise<void> {
     await client.query('DELETE FROM fhir_reference WHERE datastore_id = $1 AND source_type = $2 AND source_id = $3', [datastoreId, sourceType, sourceId]);
-    if (references.length === 0) return;
+    // One row per distinct (path, reference): the index holds no duplicates (no unique key enforces it).
+    const distinct = [...new Map(references.map((r) => [`${r.path}\u0000${r.reference}`, r])).values()];
+    if (distinct.length === 0) return;
     await client.query(
       `INSERT INTO fhir_reference (datastore_id, source_type, source_id, path, reference, target_type, target_id)
        SELECT $1, $2, $3, r.path, r.reference, r.target_type, r.target_id
-         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS r(path, reference, target_type, target_id)
-       ON CONFLICT DO NOTHING`,
+         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS r(path, reference, target_type, target_id)`,
       [
         datastoreId,
         sourceType,
         sourceId,
-        references.map((r) => r.path),
-        references.map((r) => r.reference),
-        references.map((r) => r.targetType ?? null),
-        references.map((r) => r.targetId ?? null),
+        distinct.map((r) => r.path),
+        distinct.map((r) => r.reference),
+        distinct.map((r) => r.targetType ?? null),
+        distinct.map((r) => r.targetId ?? null),
       ],
     );
   }

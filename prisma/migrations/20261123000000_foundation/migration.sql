@@ -29,9 +29,9 @@ CREATE TABLE "datastore_tag" (
 
 -- CreateTable
 CREATE TABLE "fhir_resource" (
-    "datastore_id" CHAR(32) NOT NULL,
-    "resource_type" VARCHAR(64) NOT NULL,
-    "id" VARCHAR(64) NOT NULL,
+    "datastore_id" CHAR(32) COLLATE "C" NOT NULL,
+    "resource_type" VARCHAR(64) COLLATE "C" NOT NULL,
+    "id" VARCHAR(64) COLLATE "C" NOT NULL,
     "version_id" INTEGER NOT NULL,
     "last_updated" TIMESTAMPTZ(6) NOT NULL,
     "deleted" BOOLEAN NOT NULL DEFAULT false,
@@ -42,9 +42,9 @@ CREATE TABLE "fhir_resource" (
 
 -- CreateTable
 CREATE TABLE "fhir_resource_history" (
-    "datastore_id" CHAR(32) NOT NULL,
-    "resource_type" VARCHAR(64) NOT NULL,
-    "id" VARCHAR(64) NOT NULL,
+    "datastore_id" CHAR(32) COLLATE "C" NOT NULL,
+    "resource_type" VARCHAR(64) COLLATE "C" NOT NULL,
+    "id" VARCHAR(64) COLLATE "C" NOT NULL,
     "version_id" INTEGER NOT NULL,
     "last_updated" TIMESTAMPTZ(6) NOT NULL,
     "deleted" BOOLEAN NOT NULL DEFAULT false,
@@ -55,15 +55,16 @@ CREATE TABLE "fhir_resource_history" (
 
 -- CreateTable
 CREATE TABLE "fhir_reference" (
-    "datastore_id" CHAR(32) NOT NULL,
-    "source_type" VARCHAR(64) NOT NULL,
-    "source_id" VARCHAR(64) NOT NULL,
-    "path" TEXT NOT NULL,
-    "reference" TEXT NOT NULL,
-    "target_type" VARCHAR(64),
-    "target_id" VARCHAR(64),
+    "datastore_id" CHAR(32) COLLATE "C" NOT NULL,
+    "source_type" VARCHAR(64) COLLATE "C" NOT NULL,
+    "source_id" VARCHAR(64) COLLATE "C" NOT NULL,
+    "path" TEXT COLLATE "C" NOT NULL,
+    "reference" TEXT COLLATE "C" NOT NULL,
+    "target_type" VARCHAR(64) COLLATE "C",
+    "target_id" VARCHAR(64) COLLATE "C",
+    "row_id" BIGSERIAL NOT NULL,
 
-    CONSTRAINT "fhir_reference_pkey" PRIMARY KEY ("datastore_id","source_type","source_id","path","reference")
+    CONSTRAINT "fhir_reference_pkey" PRIMARY KEY ("row_id")
 );
 
 -- CreateIndex
@@ -76,7 +77,7 @@ CREATE INDEX "datastore_created_at_id_idx" ON "datastore"("created_at", "id");
 CREATE INDEX "fhir_resource_datastore_id_last_updated_idx" ON "fhir_resource"("datastore_id", "last_updated");
 
 -- CreateIndex
-CREATE INDEX "fhir_resource_history_datastore_id_last_updated_idx" ON "fhir_resource_history"("datastore_id", "last_updated");
+CREATE INDEX "fhir_reference_datastore_id_source_type_source_id_idx" ON "fhir_reference"("datastore_id", "source_type", "source_id");
 
 -- CreateIndex
 CREATE INDEX "fhir_reference_datastore_id_target_type_target_id_idx" ON "fhir_reference"("datastore_id", "target_type", "target_id");

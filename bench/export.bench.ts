@@ -20,7 +20,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createKmsClient, createS3Client } from '@fhirlake/cloud';
 import { baseEnvSchema, loadConfig } from '@fhirlake/config';
 import { JobDispatcher } from '@fhirlake/coordination';
-import { JobRepository, type JobRecord } from '@fhirlake/persistence';
+import { createPgPool, JobRepository, type JobRecord } from '@fhirlake/persistence';
 import { type AppProcess, createTestDatabase, type MotoServer, spawnApp, startMoto, uniqueRedisPrefix } from '@fhirlake/testing';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -29,7 +29,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { Pool as PgPool } from 'pg';
-import { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { loadBenchData } from './export-bench-data';
 
@@ -171,7 +170,8 @@ async function main(): Promise<void> {
   process.env.AWS_ACCESS_KEY_ID ||= 'testing';
   process.env.AWS_SECRET_ACCESS_KEY ||= 'testing';
   const db = await createTestDatabase();
-  const sql = new Pool({ connectionString: db.url, max: 4 });
+  // createPgPool handles idle connections dropped by the server (e.g. DROP DATABASE ... FORCE at teardown).
+  const sql = createPgPool(db.url, 4);
   const redisPrefix = uniqueRedisPrefix('export-bench');
   const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   const env = loadConfig(baseEnvSchema, process.env);

@@ -12,7 +12,7 @@ import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { createKmsClient, createS3Client, S3ObjectStore } from '@fhirlake/cloud';
 import { baseEnvSchema, loadConfig } from '@fhirlake/config';
 import { JobDispatcher } from '@fhirlake/coordination';
-import { JobRepository, type JobRecord } from '@fhirlake/persistence';
+import { createPgPool, JobRepository, type JobRecord } from '@fhirlake/persistence';
 import { createTestDatabase, type MotoServer, spawnApp, startMoto, uniqueRedisPrefix } from '@fhirlake/testing';
 import IORedis from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,7 +20,6 @@ import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { generateBenchData } from './import-bench-data';
 
@@ -50,7 +49,8 @@ async function main(): Promise<void> {
   process.env.AWS_SECRET_ACCESS_KEY ||= 'testing';
   const dir = mkdtempSync(path.join(tmpdir(), 'fhirlake-import-bench-'));
   const db = await createTestDatabase();
-  const sql = new Pool({ connectionString: db.url, max: 4 });
+  // createPgPool handles idle connections dropped by the server (e.g. DROP DATABASE ... FORCE at teardown).
+  const sql = createPgPool(db.url, 4);
   const redisPrefix = uniqueRedisPrefix('import-bench');
   const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   const env = loadConfig(baseEnvSchema, process.env);

@@ -6,7 +6,7 @@ import { loadConfig } from '@fhirlake/config';
 import { createKmsClient, createS3Client } from '@fhirlake/cloud';
 import { JobDispatcher } from '@fhirlake/coordination';
 import { extractReferences } from '@fhirlake/fhir';
-import { enterWriteFence, JobRepository, type JobRecord, type ResourceBody } from '@fhirlake/persistence';
+import { createPgPool, enterWriteFence, JobRepository, type JobRecord, type ResourceBody } from '@fhirlake/persistence';
 import { createTestDatabase, type TestDatabase, uniqueRedisPrefix, waitFor } from '@fhirlake/testing';
 import IORedis, { type Redis } from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
@@ -47,7 +47,8 @@ export interface ExportTestBed {
 
 export async function createExportTestBed(label: string): Promise<ExportTestBed> {
   const db = await createTestDatabase();
-  const sql = new Pool({ connectionString: db.url, max: 6 });
+  // createPgPool handles idle connections dropped by the server (e.g. DROP DATABASE ... FORCE at teardown).
+  const sql = createPgPool(db.url, 6);
   sql.on('error', () => undefined); // connections cut when the database is dropped
   const redisPrefix = uniqueRedisPrefix(label);
   const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });

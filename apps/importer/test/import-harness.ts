@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { type BaseEnv, baseEnvSchema, loadConfig } from '@fhirlake/config';
 import { createKmsClient, createS3Client } from '@fhirlake/cloud';
 import { JobDispatcher } from '@fhirlake/coordination';
-import { JobRepository, type JobRecord } from '@fhirlake/persistence';
+import { createPgPool, JobRepository, type JobRecord } from '@fhirlake/persistence';
 import { createTestDatabase, type TestDatabase, uniqueRedisPrefix, waitFor } from '@fhirlake/testing';
 import IORedis, { type Redis } from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
@@ -51,7 +51,8 @@ export interface ImportTestBed {
 
 export async function createImportTestBed(label: string): Promise<ImportTestBed> {
   const db = await createTestDatabase();
-  const sql = new Pool({ connectionString: db.url, max: 6 });
+  // createPgPool handles idle connections dropped by the server (e.g. DROP DATABASE ... FORCE at teardown).
+  const sql = createPgPool(db.url, 6);
   const redisPrefix = uniqueRedisPrefix(label);
   const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   const baseEnv = loadConfig(baseEnvSchema, process.env);

@@ -1,13 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { JobRecord } from '@fhirlake/persistence';
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { assignedId } from '../src/resource-line.parser';
 import { createDatastore, createImportTestBed, type ImportTestBed, jobFolderKey, putObject, readObjects, startImporter, storedResources, submitImport, waitForJob } from './import-harness';
 
 const patient = (id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ resourceType: 'Patient', id, ...extra });
-/** Incompressible, so its index entry exceeds Postgres's btree row limit: a server-side failure. */
-const hugeReference = `Practitioner/${Array.from({ length: 120 }, (_, i) => createHash('sha256').update(String(i)).digest('base64')).join('')}`;
+/** Valid FHIR (a string may hold U+0000) that Postgres text columns cannot store: a server-side failure. */
+const nulReference = 'Practitioner/has\u0000nul';
 
 // Line numbers are 1-based and count blank lines.
 const fileA = [
@@ -23,7 +22,7 @@ const fileA = [
   '   ', // 10 blank
   patient('p1', { active: true }), // 11 ok: p1 again -> version 2
   '[1,2]', // 12 customer: not an object
-  patient('p3', { generalPractitioner: [{ reference: hugeReference }] }), // 13 server error
+  patient('p3', { generalPractitioner: [{ reference: nulReference }] }), // 13 server error
   '{"resourceType":"Basic","id":"b1","code":{"text":"x"}}', // 14 ok, no trailing newline
 ].join('\r\n');
 const fileB = gzipSync([patient('g1'), patient('g2'), '{"resourceType":"Patient","id":"g3","birthDate":"not a date"}', ''].join('\n'));

@@ -28,6 +28,27 @@ export class PaginationTokens {
     return decoded.p;
   }
 
+  /**
+   * One page of a newest-first keyset listing over (time, id): verifies `nextToken` into the
+   * position to resume after, fetches one row beyond the page to learn whether another follows,
+   * and issues the token for it.
+   */
+  async keysetPage<Row>(
+    scope: string,
+    nextToken: string | undefined,
+    limit: number,
+    fetch: (after: { at: Date; id: string } | undefined, take: number) => Promise<Row[]>,
+    positionOf: (row: Row) => { at: Date; id: string },
+  ): Promise<{ rows: Row[]; nextToken?: string }> {
+    const after = nextToken ? this.verify<{ t: string; i: string }>(scope, nextToken) : undefined;
+    const rows = await fetch(after && { at: new Date(after.t), id: after.i }, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    if (rows.length <= limit || !last) return { rows: page };
+    const { at, id } = positionOf(last);
+    return { rows: page, nextToken: this.issue(scope, { t: at.toISOString(), i: id }) };
+  }
+
   private sign(payload: string): string {
     return createHmac('sha256', this.key).update(payload).digest('base64url');
   }

@@ -57,25 +57,24 @@ export class DatastoreService implements OnApplicationBootstrap {
 
   async list(command: ListDatastoresCommand, baseUrl: string): Promise<{ items: DatastoreProperties[]; nextToken?: string }> {
     const filter = command.Filter ?? {};
-    const scope = JSON.stringify(filter);
-    const after = command.NextToken ? this.pageTokens.verify<{ c: string; i: string }>(scope, command.NextToken) : undefined;
-    const limit = command.MaxResults ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.datastores.list(
-      {
-        name: filter.DatastoreName,
-        status: filter.DatastoreStatus,
-        createdBefore: filter.CreatedBefore,
-        createdAfter: filter.CreatedAfter,
-        after: after && { createdAt: new Date(after.c), id: after.i },
-      },
-      limit + 1,
+    const { rows, nextToken } = await this.pageTokens.keysetPage(
+      JSON.stringify(filter),
+      command.NextToken,
+      command.MaxResults ?? DEFAULT_PAGE_SIZE,
+      (after, take) =>
+        this.datastores.list(
+          {
+            name: filter.DatastoreName,
+            status: filter.DatastoreStatus,
+            createdBefore: filter.CreatedBefore,
+            createdAfter: filter.CreatedAfter,
+            after: after && { createdAt: after.at, id: after.id },
+          },
+          take,
+        ),
+      (row) => ({ at: row.createdAt, id: row.id }),
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((row) => this.present(row, baseUrl)),
-      ...(rows.length > limit && last ? { nextToken: this.pageTokens.issue(scope, { c: last.createdAt.toISOString(), i: last.id }) } : {}),
-    };
+    return { items: rows.map((row) => this.present(row, baseUrl)), ...(nextToken ? { nextToken } : {}) };
   }
 
   async delete(datastoreId: string, baseUrl: string): Promise<DatastoreProperties> {

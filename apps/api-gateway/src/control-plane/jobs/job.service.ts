@@ -77,27 +77,26 @@ export class JobService {
   async list(kind: JobKind, command: ListJobsCommand): Promise<{ jobs: JobRecord[]; nextToken?: string }> {
     await this.requireDatastore(command.DatastoreId);
     const { NextToken, MaxResults, ...filter } = command;
-    const scope = JSON.stringify({ kind, ...filter });
-    const after = NextToken ? this.pageTokens.verify<{ t: string; i: string }>(scope, NextToken) : undefined;
-    const limit = MaxResults ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.jobs.list(
-      {
-        kind,
-        datastoreId: command.DatastoreId,
-        name: command.JobName,
-        status: command.JobStatus,
-        submittedBefore: command.SubmittedBefore,
-        submittedAfter: command.SubmittedAfter,
-        after: after && { submitTime: new Date(after.t), id: after.i },
-      },
-      limit + 1,
+    const { rows, nextToken } = await this.pageTokens.keysetPage(
+      JSON.stringify({ kind, ...filter }),
+      NextToken,
+      MaxResults ?? DEFAULT_PAGE_SIZE,
+      (after, take) =>
+        this.jobs.list(
+          {
+            kind,
+            datastoreId: command.DatastoreId,
+            name: command.JobName,
+            status: command.JobStatus,
+            submittedBefore: command.SubmittedBefore,
+            submittedAfter: command.SubmittedAfter,
+            after: after && { submitTime: after.at, id: after.id },
+          },
+          take,
+        ),
+      (job) => ({ at: job.submitTime, id: job.id }),
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      jobs: page,
-      ...(rows.length > limit && last ? { nextToken: this.pageTokens.issue(scope, { t: last.submitTime.toISOString(), i: last.id }) } : {}),
-    };
+    return { jobs: rows, ...(nextToken ? { nextToken } : {}) };
   }
 
   /** Cancels a waiting job at once, or asks the worker to stop a running one. */

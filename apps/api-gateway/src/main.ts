@@ -10,9 +10,10 @@ async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(gatewayEnvSchema);
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: logLevelsUpTo(config.LOG_LEVEL) });
   configureApp(app, config);
-  await app.listen(config.PORT, config.HOST);
+  const listening = app.listen(config.PORT, config.HOST);
   // SIGTERM/SIGINT close the app (draining requests, flushing the audit log) and exit 0; SIGHUP reloads principals.
-  closeOnSignals(app, 'api-gateway');
+  closeOnSignals(app, 'api-gateway', listening);
+  await listening;
   Logger.log(`api-gateway ready on port ${config.PORT} (docs at /docs)`, 'Bootstrap');
 }
 

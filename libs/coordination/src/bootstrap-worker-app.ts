@@ -11,8 +11,9 @@ export async function bootstrapWorkerApp(appName: string, rootModule: (env: Base
   const env = loadConfigOrExit(baseEnvSchema);
   try {
     const app = await NestFactory.createApplicationContext(rootModule(env), { logger: logLevelsUpTo(env.LOG_LEVEL) });
-    await app.init();
-    closeOnSignals(app, appName);
+    const started = app.init();
+    closeOnSignals(app, appName, started);
+    await started;
   } catch (error) {
     Logger.error(`${appName} failed to start: ${error instanceof Error ? error.message : String(error)}`, 'Bootstrap');
     process.exit(1);

@@ -74,6 +74,10 @@ describe('pattern coverage', () => {
   it('intersection is exact against brute force', () => {
     fc.assert(
       fc.property(glob, glob, (a, b) => {
+        // A shortest common word needs at most one character per non-* symbol of a and b (a
+        // character matched only by stars in both can be deleted), so ALL_WORDS must reach that far.
+        const nonStar = (p: string) => p.replace(/\*/g, '').length;
+        fc.pre(nonStar(a) + nonStar(b) <= 6);
         const ra = compileParts(parseGlob(a));
         const rb = compileParts(parseGlob(b));
         return intersect(a, b) === ALL_WORDS.some((w) => ra.test(w) && rb.test(w));

@@ -33,7 +33,7 @@ function templates(lastUpdated: string): Template[] {
 
 /**
  * Loads `count` Synthea-like resources (the fixture's resources in turn, with new random ids) into
- * `datastoreId` as version 1, current rows and history, with one COPY and one INSERT ... SELECT.
+ * `datastoreId` as version 1 (current rows; history holds only superseded versions), with one COPY.
  * No reference index (system exports do not read it). Returns the bytes of resource JSON loaded.
  */
 export async function loadBenchData(sql: Pool, datastoreId: string, count: number): Promise<{ bytes: number }> {
@@ -61,13 +61,7 @@ export async function loadBenchData(sql: Pool, datastoreId: string, count: numbe
       Readable.from(lines()),
       client.query(copyFrom('COPY fhir_resource (datastore_id, resource_type, id, version_id, last_updated, deleted, resource) FROM STDIN')),
     );
-    await client.query(
-      `INSERT INTO fhir_resource_history (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
-       SELECT datastore_id, resource_type, id, version_id, last_updated, deleted, resource FROM fhir_resource WHERE datastore_id = $1`,
-      [datastoreId],
-    );
     await client.query('VACUUM ANALYZE fhir_resource');
-    await client.query('VACUUM ANALYZE fhir_resource_history');
   } finally {
     client.release();
   }

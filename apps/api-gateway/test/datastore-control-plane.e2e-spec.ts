@@ -56,7 +56,7 @@ describe('HealthLake datastore API through @aws-sdk/client-healthlake', () => {
     await request(gw.baseUrl).put(`/datastore/${DatastoreId}/r4/Patient/p1`).send({ resourceType: 'Patient', id: 'p1' }).expect(201);
     await gw.healthLake.send(new DeleteFHIRDatastoreCommand({ DatastoreId }));
     await waitUntilFHIRDatastoreDeleted({ client: gw.healthLake, maxWaitTime: 20, minDelay: 1 }, { DatastoreId });
-    const { rows } = await gw.sql.query('SELECT count(*)::int AS n FROM fhir_resource_history WHERE datastore_id = $1', [DatastoreId]);
+    const { rows } = await gw.sql.query('SELECT count(*)::int AS n FROM fhir_resource_version WHERE datastore_id = $1', [DatastoreId]);
     expect(rows[0].n).toBe(0);
     await request(gw.baseUrl).get(`/datastore/${DatastoreId}/r4/Patient/p1`).expect(404);
   });

@@ -82,13 +82,13 @@ describe('FHIR R4 REST API', () => {
     ['an unknown resource type', 'post', 'Unicorn', JSON.stringify({ resourceType: 'Unicorn' }), 404, 'not-found'],
     ['an empty body', 'post', 'Patient', '', 400, 'invalid'],
   ])('rejects %s with an OperationOutcome and writes nothing', async (_label, method, path, body, status, code) => {
-    const before = await countRows('fhir_resource_history');
+    const before = await countRows('fhir_resource_version');
     const res = await (method === 'post' ? http().post(`${base}/${path}`) : http().put(`${base}/${path}`)).set('Content-Type', FHIR).send(body);
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toContain('application/fhir+json');
     expect(res.body.resourceType).toBe('OperationOutcome');
     expect(res.body.issue[0]).toMatchObject({ severity: 'error', code, diagnostics: expect.any(String) });
-    expect(await countRows('fhir_resource_history')).toBe(before);
+    expect(await countRows('fhir_resource_version')).toBe(before);
   });
 
   it('answers unknown datastores, unsupported methods and oversized bodies with OperationOutcomes', async () => {

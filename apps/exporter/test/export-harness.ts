@@ -101,13 +101,11 @@ export async function loadResources(sql: Pool, datastoreId: string, resources: A
       const { rows } = await client.query<{ t: string }>(`SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`);
       const batch = resources.slice(i, i + 2000).map(({ resourceType, id, meta, ...body }) => ({ resourceType, id, meta: { ...meta, versionId: '1', lastUpdated: rows[0].t }, ...body }));
       const params = [datastoreId, batch.map((r) => r.resourceType), batch.map((r) => r.id), rows[0].t, batch.map((r) => JSON.stringify(r))];
-      for (const table of ['fhir_resource_history', 'fhir_resource']) {
-        await client.query(
-          `INSERT INTO ${table} (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
-           SELECT $1, t, i, 1, $4::timestamptz, false, r::json FROM unnest($2::text[], $3::text[], $5::text[]) AS x(t, i, r)`,
-          params,
-        );
-      }
+      await client.query(
+        `INSERT INTO fhir_resource (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
+         SELECT $1, t, i, 1, $4::timestamptz, false, r::json FROM unnest($2::text[], $3::text[], $5::text[]) AS x(t, i, r)`,
+        params,
+      );
       const refs = batch.flatMap((r) => extractReferences(r).map((ref) => [r.resourceType, r.id, ref.path, ref.reference, ref.targetType ?? null, ref.targetId ?? null]));
       await client.query(
         `INSERT INTO fhir_reference (datastore_id, source_type, source_id, path, reference, target_type, target_id)
@@ -203,13 +201,13 @@ export function lineKeys(objects: ExportedObject[]): string[] {
 }
 
 /**
- * The datastore as of T, computed independently of the exporter from the history table alone:
+ * The datastore as of T, computed independently of the exporter from every stored version:
  * each resource's newest version at or before T, unless it is a deletion. Returns the stored text.
  */
 export async function snapshotAsOf(sql: Pool, datastoreId: string, transactionTime: string): Promise<Map<string, string>> {
   const { rows } = await sql.query<{ k: string; resource: string | null; deleted: boolean }>(
     `SELECT DISTINCT ON (resource_type, id) resource_type || '/' || id || '/' || version_id AS k, resource::text AS resource, deleted
-       FROM fhir_resource_history WHERE datastore_id = $1 AND last_updated <= $2::timestamptz
+       FROM fhir_resource_version WHERE datastore_id = $1 AND last_updated <= $2::timestamptz
       ORDER BY resource_type, id, version_id DESC`,
     [datastoreId, transactionTime],
   );

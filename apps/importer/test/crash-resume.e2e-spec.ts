@@ -26,7 +26,7 @@ async function outcome(bed: ImportTestBed, ds: string, job: JobRecord) {
   const objects = await readObjects(bed.s3, bed.bucket, folder);
   return {
     current: await query(`SELECT concat_ws('|', resource_type, id, version_id, regexp_replace(resource::text, '"lastUpdated":"[^"]+"', '')) AS r FROM fhir_resource WHERE datastore_id = $1 ORDER BY 1`),
-    history: await query(`SELECT concat_ws('|', resource_type, id, version_id) AS r FROM fhir_resource_history WHERE datastore_id = $1 ORDER BY 1`),
+    history: await query(`SELECT concat_ws('|', resource_type, id, version_id) AS r FROM fhir_resource_version WHERE datastore_id = $1 ORDER BY 1`),
     references: await query(`SELECT concat_ws('|', source_type, source_id, path, reference) AS r FROM fhir_reference WHERE datastore_id = $1 ORDER BY 1`),
     objects: objects.map((o) => [o.key.slice(folder.length), o.sse, o.key.endsWith('manifest.json') ? o.text.split(folder).join('<folder>') : o.text]),
     status: job.status,

@@ -90,7 +90,7 @@ describe('an import mixing good and bad lines', () => {
     expect(stored.get('Patient/p1')).toMatchObject({ versionId: 2, resource: { resourceType: 'Patient', id: 'p1', active: true } });
     expect(stored.get(`Patient/${generated}`)!.resource).toMatchObject({ id: generated, gender: 'female' });
     const history = await bed.sql.query<{ v: number; active: boolean | null }>(
-      `SELECT version_id AS v, (resource->>'active')::boolean AS active FROM fhir_resource_history WHERE datastore_id = $1 AND id = 'p1' ORDER BY 1`,
+      `SELECT version_id AS v, (resource->>'active')::boolean AS active FROM fhir_resource_version WHERE datastore_id = $1 AND id = 'p1' ORDER BY 1`,
       [ds],
     );
     expect(history.rows).toEqual([{ v: 1, active: null }, { v: 2, active: true }]);

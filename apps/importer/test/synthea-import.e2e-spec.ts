@@ -51,7 +51,7 @@ describe('importing the Synthea fixture', () => {
       return !s || s.versionId !== 1 || (s.resource.meta as { versionId?: string }).versionId !== '1' || JSON.stringify(withoutVersionMeta(s.resource)) !== JSON.stringify(withoutVersionMeta(r));
     });
     expect(mismatches.map((r) => `${r.resourceType}/${r.id}`)).toEqual([]);
-    const { rows } = await bed.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM fhir_resource_history WHERE datastore_id = $1 AND version_id = 1', [ds]);
+    const { rows } = await bed.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM fhir_resource_version WHERE datastore_id = $1 AND version_id = 1', [ds]);
     expect(rows[0].n).toBe(7160);
   });
 
@@ -150,7 +150,7 @@ describe('importing the Synthea fixture', () => {
       expect(withoutVersionMeta(v2.resource)).toEqual(withoutVersionMeta(p));
     }
     const { rows } = await bed.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM fhir_resource_history WHERE datastore_id = $1 AND resource_type = 'Patient' AND version_id = 2`,
+      `SELECT count(*)::int AS n FROM fhir_resource_version WHERE datastore_id = $1 AND resource_type = 'Patient' AND version_id = 2`,
       [ds],
     );
     expect(rows[0].n).toBe(patients.length);

@@ -49,6 +49,7 @@ async function preferLz4(client: PoolClient): Promise<void> {
 }
 
 const keyOf = (resourceType: string, id: string) => `${resourceType}/${id}`;
+const VERSION_COLUMNS = 'datastore_id, resource_type, id, version_id, last_updated, deleted, resource';
 
 /** Formats epoch microseconds as a FHIR instant with six fractional digits, e.g. 2026-01-02T03:04:05.123456Z. */
 export function formatInstantMicros(micros: number): string {
@@ -66,8 +67,8 @@ export function stampedJson(resource: BulkResource, version: BulkWrittenVersion)
 /**
  * Writes many resources the way {@link FhirResourceRepository.write} writes one (a FHIR PUT with
  * the resource's own id): new version = previous + 1, lastUpdated strictly after the previous
- * version and stamped inside the datastore's write fence, meta stamped, a history row per version,
- * the current row upserted and the reference index replaced. An id given twice gets two
+ * version and stamped inside the datastore's write fence, meta stamped, the superseded version moved
+ * to history, the new one made current and the reference index replaced. An id given twice gets two
  * consecutive versions in input order.
  *
  * Runs inside the caller's open transaction on `client` (so the caller can commit checkpoints
@@ -87,7 +88,12 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
   const now = Number(state[0].now_us);
 
   const latest = await lockCurrentVersions(client, datastoreId, resources);
-  const existedBefore = new Set(latest.keys());
+  const superseded = { types: [] as string[], ids: [] as string[] };
+  for (const key of latest.keys()) {
+    const slash = key.indexOf('/');
+    superseded.types.push(key.slice(0, slash));
+    superseded.ids.push(key.slice(slash + 1));
+  }
   const versions: BulkWrittenVersion[] = [];
   for (const resource of resources) {
     const key = keyOf(resource.resourceType, resource.id);
@@ -98,22 +104,21 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
     versions.push({ versionId, lastUpdated: formatInstantMicros(micros) });
   }
 
-  // Each id's last version in the batch becomes its current row (and gets the reference index).
-  const current = { types: [] as string[], ids: [] as string[], versions: [] as number[] };
-  const created = { types: [] as string[], ids: [] as string[], versions: [] as number[] };
+  // Each id's last version in the batch becomes its current row (and gets the reference index);
+  // earlier ones in the batch go straight to history, as do the current rows they supersede.
   const ds = copyTextField(datastoreId);
-  const history: string[] = [];
+  const currentRows: string[] = [];
+  const historyRows: string[] = [];
   const references: string[] = [];
   for (let i = 0; i < resources.length; i++) {
     const resource = resources[i];
     const { versionId, lastUpdated } = versions[i];
-    history.push(`${ds}\t${resource.resourceType}\t${resource.id}\t${versionId}\t${lastUpdated}\tf\t${copyJsonField(stampedJson(resource, versions[i]))}\n`);
-    const key = keyOf(resource.resourceType, resource.id);
-    if (latest.get(key)!.versionId !== versionId) continue;
-    const target = existedBefore.has(key) ? current : created;
-    target.types.push(resource.resourceType);
-    target.ids.push(resource.id);
-    target.versions.push(versionId);
+    const row = `${ds}\t${resource.resourceType}\t${resource.id}\t${versionId}\t${lastUpdated}\tf\t${copyJsonField(stampedJson(resource, versions[i]))}\n`;
+    if (latest.get(keyOf(resource.resourceType, resource.id))!.versionId !== versionId) {
+      historyRows.push(row);
+      continue;
+    }
+    currentRows.push(row);
     for (const ref of resource.references) {
       references.push(
         `${ds}\t${resource.resourceType}\t${resource.id}\t${copyTextField(ref.path)}\t${copyTextField(ref.reference)}\t${ref.targetType === undefined ? COPY_NULL : copyTextField(ref.targetType)}\t${ref.targetId === undefined ? COPY_NULL : copyTextField(ref.targetId)}\n`,
@@ -122,31 +127,27 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
   }
 
   await preferLz4(client);
-  // The JSON crosses the wire once: current rows are filled from the history rows just written.
-  await copyTextRows(client, 'fhir_resource_history (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)', history.join(''));
-  const fromHistory = `FROM unnest($2::text[], $3::text[], $4::int[]) AS k(t, i, v)
-    JOIN fhir_resource_history h ON h.datastore_id = $1 AND h.resource_type = k.t AND h.id = k.i AND h.version_id = k.v`;
-  if (current.ids.length > 0) {
+  if (superseded.ids.length > 0) {
+    // Rows locked above: their current version moves to history, their references go.
     await client.query(
-      `UPDATE fhir_resource r SET version_id = h.version_id, last_updated = h.last_updated, deleted = false, resource = h.resource
-       ${fromHistory} WHERE r.datastore_id = $1 AND r.resource_type = k.t AND r.id = k.i`,
-      [datastoreId, current.types, current.ids, current.versions],
+      `WITH moved AS (
+         DELETE FROM fhir_resource r USING unnest($2::text[], $3::text[]) AS k(t, i)
+          WHERE r.datastore_id = $1 AND r.resource_type = k.t AND r.id = k.i
+          RETURNING r.datastore_id, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.resource)
+       INSERT INTO fhir_resource_history (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
+       SELECT * FROM moved`,
+      [datastoreId, superseded.types, superseded.ids],
     );
     await client.query(
       `DELETE FROM fhir_reference r USING unnest($2::text[], $3::text[]) AS k(t, i)
         WHERE r.datastore_id = $1 AND r.source_type = k.t AND r.source_id = k.i`,
-      [datastoreId, current.types, current.ids],
+      [datastoreId, superseded.types, superseded.ids],
     );
   }
-  if (created.ids.length > 0) {
-    // Plain inserts: these rows did not exist when locked above. A concurrent create of the same
-    // id fails this batch with a unique violation (the caller retries it), as it would a PUT.
-    await client.query(
-      `INSERT INTO fhir_resource (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
-       SELECT h.datastore_id, h.resource_type, h.id, h.version_id, h.last_updated, false, h.resource ${fromHistory}`,
-      [datastoreId, created.types, created.ids, created.versions],
-    );
-  }
+  await copyTextRows(client, `fhir_resource_history (${VERSION_COLUMNS})`, historyRows.join(''));
+  // A concurrent create of one of these ids fails the batch with a unique violation (the caller
+  // retries it), as it would a PUT.
+  await copyTextRows(client, `fhir_resource (${VERSION_COLUMNS})`, currentRows.join(''));
   await copyTextRows(client, 'fhir_reference (datastore_id, source_type, source_id, path, reference, target_type, target_id)', references.join(''));
   return versions;
 }

@@ -51,7 +51,7 @@ describe('FhirResourceRepository and the write fence (real Postgres)', () => {
     await expect(repo.write(ds, { resourceType: 'Patient', id: 'p' }, [], { ifMatch: 5 })).rejects.toBeInstanceOf(WriteRejectedError);
     await pool.query(`UPDATE datastore SET status = 'DELETING' WHERE id = $1`, [ds]);
     await expect(repo.write(ds, { resourceType: 'Patient', id: 'q' }, [])).rejects.toBeInstanceOf(DatastoreUnavailableError);
-    const { rows } = await pool.query('SELECT count(*)::int AS n FROM fhir_resource_history WHERE datastore_id = $1', [ds]);
+    const { rows } = await pool.query('SELECT count(*)::int AS n FROM fhir_resource_version WHERE datastore_id = $1', [ds]);
     expect(rows[0].n).toBe(1);
   });
 

@@ -44,7 +44,7 @@ export interface WriteResult {
 }
 
 /**
- * Current rows, append-only history and the reference index of FHIR resources. Each write is one
+ * Current rows, append-only history of superseded versions and the reference index of FHIR resources. Each write is one
  * transaction inside the datastore's write fence (see write-fence.ts), stamping meta.versionId and
  * meta.lastUpdated.
  */
@@ -62,7 +62,7 @@ export class FhirResourceRepository {
 
   async readVersion(datastoreId: string, resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const { rows } = await this.pool.query<VersionRow>(
-      `SELECT ${VERSION_COLUMNS} FROM fhir_resource_history
+      `SELECT ${VERSION_COLUMNS} FROM fhir_resource_version
         WHERE datastore_id = $1 AND resource_type = $2 AND id = $3 AND version_id = $4`,
       [datastoreId, resourceType, id, versionId],
     );
@@ -72,7 +72,7 @@ export class FhirResourceRepository {
   /** Versions of one resource, newest first. */
   async history(datastoreId: string, resourceType: string, id: string, limit: number, offset = 0): Promise<{ versions: StoredVersion[]; total: number }> {
     const { rows } = await this.pool.query<VersionRow & { total: number }>(
-      `SELECT ${VERSION_COLUMNS}, count(*) OVER () AS total FROM fhir_resource_history
+      `SELECT ${VERSION_COLUMNS}, count(*) OVER () AS total FROM fhir_resource_version
         WHERE datastore_id = $1 AND resource_type = $2 AND id = $3
         ORDER BY version_id DESC LIMIT $4 OFFSET $5`,
       [datastoreId, resourceType, id, limit, offset],
@@ -92,7 +92,7 @@ export class FhirResourceRepository {
       const { resourceType, id, meta, ...body } = resource;
       // resourceType, id and meta first, as FHIR servers conventionally serialize them.
       const stamped: ResourceBody = { resourceType, id, meta: { ...meta, versionId: String(versionId), lastUpdated }, ...body };
-      await this.insertVersion(client, datastoreId, stamped.resourceType, resource.id, versionId, lastUpdated, stamped);
+      await this.insertVersion(client, datastoreId, stamped.resourceType, resource.id, versionId, lastUpdated, stamped, previous !== undefined);
       await this.replaceReferences(client, datastoreId, stamped.resourceType, resource.id, references);
       return {
         stored: { resourceType: stamped.resourceType, id: resource.id, versionId, lastUpdated, deleted: false, resource: stamped },
@@ -113,7 +113,7 @@ export class FhirResourceRepository {
       if (previous.deleted) return toStoredVersion(previous);
       const versionId = previous.version_id + 1;
       const lastUpdated = await this.nextTimestamp(client, previous);
-      await this.insertVersion(client, datastoreId, resourceType, id, versionId, lastUpdated, null);
+      await this.insertVersion(client, datastoreId, resourceType, id, versionId, lastUpdated, null, true);
       await this.replaceReferences(client, datastoreId, resourceType, id, []);
       return { resourceType, id, versionId, lastUpdated, deleted: true, resource: null };
     });
@@ -157,7 +157,7 @@ export class FhirResourceRepository {
 
   private async countVersions(datastoreId: string, resourceType: string, id: string): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM fhir_resource_history WHERE datastore_id = $1 AND resource_type = $2 AND id = $3',
+      'SELECT count(*)::int AS n FROM fhir_resource_version WHERE datastore_id = $1 AND resource_type = $2 AND id = $3',
       [datastoreId, resourceType, id],
     );
     return rows[0].n;
@@ -189,19 +189,39 @@ export class FhirResourceRepository {
     return rows[0].t;
   }
 
-  private async insertVersion(client: PoolClient, datastoreId: string, resourceType: string, id: string, versionId: number, lastUpdated: string, resource: ResourceBody | null): Promise<void> {
+  /**
+   * Makes the new version current. The version it supersedes (its row locked by the caller) moves
+   * to history; with none, a plain insert, so a concurrent create of the same id fails with a
+   * unique violation and is retried rather than overwritten.
+   */
+  private async insertVersion(
+    client: PoolClient,
+    datastoreId: string,
+    resourceType: string,
+    id: string,
+    versionId: number,
+    lastUpdated: string,
+    resource: ResourceBody | null,
+    supersedes: boolean,
+  ): Promise<void> {
     const params = [datastoreId, resourceType, id, versionId, lastUpdated, resource === null, resource === null ? null : JSON.stringify(resource)];
+    if (!supersedes) {
+      await client.query(
+        `INSERT INTO fhir_resource (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        params,
+      );
+      return;
+    }
     await client.query(
       `INSERT INTO fhir_resource_history (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      params,
+       SELECT datastore_id, resource_type, id, version_id, last_updated, deleted, resource FROM fhir_resource
+        WHERE datastore_id = $1 AND resource_type = $2 AND id = $3`,
+      [datastoreId, resourceType, id],
     );
     await client.query(
-      `INSERT INTO fhir_resource (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (datastore_id, resource_type, id) DO UPDATE
-         SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated,
-             deleted = EXCLUDED.deleted, resource = EXCLUDED.resource`,
+      `UPDATE fhir_resource SET version_id = $4, last_updated = $5, deleted = $6, resource = $7
+        WHERE datastore_id = $1 AND resource_type = $2 AND id = $3`,
       params,
     );
   }

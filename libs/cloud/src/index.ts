@@ -9,3 +9,4 @@ export * from './data-access-role.reader';
 export * from './data-access-role.credentials';
 export * from './job-preflight.checker';
 export * from './job-preflight.runner';
+export * from './job-aws-clients';

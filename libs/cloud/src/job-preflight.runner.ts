@@ -62,11 +62,15 @@ export async function runJobPreflight(env: JobPreflightEnv, job: JobPreflightReq
   }
 }
 
+/** Refresh a job's session this long before it expires (the SDK itself refreshes 5 minutes before). */
+const REFRESH_BEFORE_EXPIRY_MS = 10 * 60_000;
+
 /**
  * Credentials for a job's S3/KMS clients: with `FHIRLAKE_ASSUME_ROLE=true`, a provider of the
- * assumed data access role (session `fhirlake-<jobId>`; the SDK calls it again shortly before the
- * session expires, so long jobs keep going); else undefined (the SDK's default chain, i.e.
- * fhirlake itself). Use as `createS3Client(env, jobCredentials(env, job, jobId))`.
+ * assumed data access role (session `fhirlake-<jobId>`); else undefined (the SDK's default chain,
+ * i.e. fhirlake itself). Use as `createS3Client(env, jobCredentials(env, job, jobId))`.
+ * The provider keeps its session, so a job's S3 and KMS clients given the same provider share one
+ * `sts:AssumeRole`; it assumes the role again shortly before the session expires, so long jobs keep going.
  */
 export function jobCredentials(
   env: JobPreflightEnv,
@@ -75,12 +79,26 @@ export function jobCredentials(
 ): AwsCredentialIdentityProvider | undefined {
   if (!env.FHIRLAKE_ASSUME_ROLE) return undefined;
   const datastoreArn = healthLakeDatastoreArn(env.AWS_REGION, env.FHIRLAKE_ACCOUNT_ID, job.datastoreId);
-  return async () => {
+  const assume = async (): Promise<AwsCredentialIdentity> => {
     const sts = createStsClient(env);
     try {
       return await assumeDataAccessRole(sts, { roleArn: job.dataAccessRoleArn, jobId, datastoreArn });
     } finally {
       sts.destroy();
     }
+  };
+  let session: Promise<AwsCredentialIdentity> | undefined;
+  const refresh = (): Promise<AwsCredentialIdentity> =>
+    (session = assume().catch((error: unknown) => {
+      session = undefined; // the next call tries again
+      throw error;
+    }));
+  return async () => {
+    const pending = session ?? refresh();
+    const credentials = await pending;
+    const expiresSoon = credentials.expiration !== undefined && credentials.expiration.getTime() - Date.now() < REFRESH_BEFORE_EXPIRY_MS;
+    if (!expiresSoon) return credentials;
+    // Only the first caller to notice refreshes; the others wait for its session.
+    return session === pending ? refresh() : (session ?? refresh());
   };
 }

@@ -6,9 +6,8 @@ import {
   waitUntilFHIRImportJobCompleted,
 } from '@aws-sdk/client-healthlake';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { waitFor } from '@fhirlake/testing';
+import { createJobDestinations, type JobDestinations, waitFor } from '@fhirlake/testing';
 import request from 'supertest';
-import { createJobDestinations, TEST_ROLE_ARN } from './aws-fixtures';
 import { createDatastore } from './gateway-harness';
 import { type FixtureResource, type FullStack, loadSynthea, startFullStack, uploadSynthea } from './full-stack-harness';
 
@@ -16,7 +15,7 @@ const terminal = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCE
 
 describe('the whole stack, driven only through the HealthLake SDK, FHIR HTTP and S3', () => {
   let stack: FullStack;
-  let dest: Awaited<ReturnType<typeof createJobDestinations>>;
+  let dest: JobDestinations;
   const fixture = loadSynthea();
 
   const listKeys = async (bucket: string, prefix: string) => {
@@ -37,7 +36,7 @@ describe('the whole stack, driven only through the HealthLake SDK, FHIR HTTP and
         JobName: name,
         InputDataConfig: { S3Uri: `s3://${dest.inputBucket}/${inputPrefix}` },
         JobOutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/import-out/`, KmsKeyId: dest.kmsKeyId } },
-        DataAccessRoleArn: TEST_ROLE_ARN,
+        DataAccessRoleArn: dest.roleArn,
       }),
     );
 
@@ -87,7 +86,7 @@ describe('the whole stack, driven only through the HealthLake SDK, FHIR HTTP and
 
     // Export through the SDK: the objects hold exactly the datastore's (type, id, version) set.
     const exported = await stack.gateway.healthLake.send(
-      new StartFHIRExportJobCommand({ DatastoreId: ds, DataAccessRoleArn: TEST_ROLE_ARN, OutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/exports`, KmsKeyId: dest.kmsKeyId } } }),
+      new StartFHIRExportJobCommand({ DatastoreId: ds, DataAccessRoleArn: dest.roleArn, OutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/exports`, KmsKeyId: dest.kmsKeyId } } }),
     );
     const exportWait = await waitUntilFHIRExportJobCompleted({ client: stack.gateway.healthLake, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { DatastoreId: ds, JobId: exported.JobId });
     expect(exportWait.state).toBe('SUCCESS');
@@ -114,7 +113,7 @@ describe('the whole stack, driven only through the HealthLake SDK, FHIR HTTP and
       .post(`/datastore/${ds}/r4/Patient/$export?_type=Patient,Encounter`)
       .set('Content-Type', 'application/fhir+json')
       .set('Prefer', 'respond-async')
-      .send(JSON.stringify({ OutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/bulk`, KmsKeyId: dest.kmsKeyId } }, DataAccessRoleArn: TEST_ROLE_ARN }));
+      .send(JSON.stringify({ OutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/bulk`, KmsKeyId: dest.kmsKeyId } }, DataAccessRoleArn: dest.roleArn }));
     expect(kickOff.status).toBe(202);
     let status: request.Response | undefined;
     await waitFor(async () => {

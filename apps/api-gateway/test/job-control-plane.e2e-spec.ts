@@ -13,14 +13,14 @@ import {
 import { DisableKeyCommand } from '@aws-sdk/client-kms';
 import { baseEnvSchema, loadConfig } from '@fhirlake/config';
 import { createKmsClient } from '@fhirlake/cloud';
+import { createJobDestinations, type JobDestinations } from '@fhirlake/testing';
 import request from 'supertest';
-import { createJobDestinations } from './aws-fixtures';
 import { createDatastore, startTestGateway, type TestGateway } from './gateway-harness';
 
 describe('import and export job control plane (no workers running: jobs stay waiting)', () => {
   let gw: TestGateway;
   let ds: string;
-  let dest: Awaited<ReturnType<typeof createJobDestinations>>;
+  let dest: JobDestinations;
   const importInput = () => ({
     DatastoreId: ds,
     JobName: 'load',
@@ -147,7 +147,7 @@ describe('import and export job control plane (no workers running: jobs stay wai
 describe('FHIR $export kick-off, status and cancel', () => {
   let gw: TestGateway;
   let ds: string;
-  let dest: Awaited<ReturnType<typeof createJobDestinations>>;
+  let dest: JobDestinations;
   const body = () => ({ JobName: 'bulk', OutputDataConfig: { S3Configuration: { S3Uri: `s3://${dest.outputBucket}/bulk`, KmsKeyId: dest.kmsKeyId } }, DataAccessRoleArn: dest.roleArn });
   const kickOff = (path: string) =>
     request(gw.baseUrl).post(`/datastore/${ds}/r4/${path}`).set('Content-Type', 'application/fhir+json').set('Prefer', 'respond-async');

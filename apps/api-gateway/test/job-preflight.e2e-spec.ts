@@ -1,49 +1,30 @@
 import { StartFHIRExportJobCommand, StartFHIRImportJobCommand, ValidationException } from '@aws-sdk/client-healthlake';
-import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, DisableKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, ListObjectsV2Command, PutBucketEncryptionCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
-import { baseEnvSchema, loadConfig } from '@fhirlake/config';
-import { createIamClient, createKmsClient, createS3Client, healthLakeDatastoreArn } from '@fhirlake/cloud';
-import { randomBytes } from 'node:crypto';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createKmsClient, createS3Client, healthLakeDatastoreArn } from '@fhirlake/cloud';
+import {
+  ALL_PUBLIC_ACCESS_BLOCKED,
+  createJobDestinations,
+  createTestBucket,
+  createTestRole,
+  dataAccessPolicy,
+  healthLakeTrustPolicy,
+  type JobDestinations,
+  testAwsEnv,
+  uniqueName,
+} from '@fhirlake/testing';
 import request from 'supertest';
-import { createJobDestinations, dataAccessPolicy, healthLakeTrustPolicy, type JobDestinations } from './aws-fixtures';
 import { createDatastore, startTestGateway, type TestGateway } from './gateway-harness';
 
-const env = loadConfig(baseEnvSchema, process.env);
-const suffix = () => randomBytes(4).toString('hex');
+const env = testAwsEnv();
 const policy = (Statement: object[]) => ({ Version: '2012-10-17', Statement });
 
 /** A role in moto with this trust policy and these inline/attached policies. */
-async function createRole(trust: object, inline: object[] = [], managed: object[] = []): Promise<string> {
-  const iam = createIamClient(env);
-  const RoleName = `preflight-${suffix()}`;
-  try {
-    const role = (await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }))).Role!;
-    for (const [i, doc] of inline.entries()) await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: `inline-${i}`, PolicyDocument: JSON.stringify(doc) }));
-    for (const doc of managed) {
-      const created = (await iam.send(new CreatePolicyCommand({ PolicyName: `managed-${suffix()}`, PolicyDocument: JSON.stringify(doc) }))).Policy!;
-      await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: created.Arn }));
-    }
-    return role.Arn!;
-  } finally {
-    iam.destroy();
-  }
-}
+const createRole = (trust: object, inline: object[] = [], managed: object[] = []): Promise<string> => createTestRole({ trust, inline, managed });
 
 /** A bucket with the given protections (default: all four Block Public Access settings, SSE-S3). */
-async function createBucket(setup: { blockPublic?: Record<string, boolean>; encrypted?: boolean; region?: string } = {}): Promise<string> {
-  const s3 = createS3Client(env);
-  const Bucket = `preflight-${suffix()}`;
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket, ...(setup.region ? { CreateBucketConfiguration: { LocationConstraint: setup.region as never } } : {}) }));
-    const flags = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true, ...setup.blockPublic };
-    await s3.send(new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: flags }));
-    if (setup.encrypted !== false) await s3.send(new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
-    return Bucket;
-  } finally {
-    s3.destroy();
-  }
-}
+const createBucket = (setup: { blockPublic?: Record<string, boolean>; encrypted?: boolean; region?: string } = {}): Promise<string> =>
+  createTestBucket({ namePrefix: 'preflight', region: setup.region, publicAccessBlock: { ...ALL_PUBLIC_ACCESS_BLOCKED, ...setup.blockPublic }, encryption: setup.encrypted === false ? null : 'AES256' });
 
 describe('job preflight at Start*Job and $export (moto IAM, S3, KMS)', () => {
   let gw: TestGateway;
@@ -94,19 +75,19 @@ describe('job preflight at Start*Job and $export (moto IAM, S3, KMS)', () => {
   it('accepts jobs whose role is trusted for the datastore and allowed by inline or attached policies', async () => {
     const imported = await gw.healthLake.send(new StartFHIRImportJobCommand(importInput(dest.roleArn)));
     expect(imported.JobStatus).toBe('SUBMITTED');
-    const attached = await createRole(trustFor(ds), [], [dataAccessPolicy(dest.inputBucket, dest.outputBucket, dest.kmsKeyArn)]);
+    const attached = await createRole(trustFor(ds), [], [dataAccessPolicy({ input: dest.inputBucket, output: dest.outputBucket, keyArn: dest.kmsKeyArn })]);
     const exported = await gw.healthLake.send(new StartFHIRExportJobCommand(exportInput(attached)));
     expect(exported.JobStatus).toBe('SUBMITTED');
   });
 
   it('refuses a role that does not exist', async () => {
-    const missing = `arn:aws:iam::${env.FHIRLAKE_ACCOUNT_ID}:role/nobody-${suffix()}`;
+    const missing = `arn:aws:iam::${env.FHIRLAKE_ACCOUNT_ID}:role/${uniqueName('nobody')}`;
     await expectImportRefused(importInput(missing), `Data access role ${missing} does not exist`);
   });
 
   it('refuses a role that does not trust the service principal', async () => {
     const role = await createRole(policy([{ Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' }, Action: 'sts:AssumeRole' }]), [
-      dataAccessPolicy(dest.inputBucket, dest.outputBucket, dest.kmsKeyArn),
+      dataAccessPolicy({ input: dest.inputBucket, output: dest.outputBucket, keyArn: dest.kmsKeyArn }),
     ]);
     await expectImportRefused(importInput(role), `Data access role ${role} does not trust ${env.FHIRLAKE_SERVICE_PRINCIPAL}: its trust policy does not allow the service to sts:AssumeRole`);
   });
@@ -127,7 +108,7 @@ describe('job preflight at Start*Job and $export (moto IAM, S3, KMS)', () => {
     expect(await countJobs()).toBe(before);
   });
 
-  const documented = () => dataAccessPolicy(dest.inputBucket, dest.outputBucket, dest.kmsKeyArn) as { Statement: Array<{ Action: string[]; Resource: string[] }> };
+  const documented = (without: string[] = []) => dataAccessPolicy({ input: dest.inputBucket, output: dest.outputBucket, keyArn: dest.kmsKeyArn }, { without });
   it.each([
     ['s3:PutObject', (d: JobDestinations) => `arn:aws:s3:::${d.outputBucket}/out/*`],
     ['s3:GetObject', (d: JobDestinations) => `arn:aws:s3:::${d.inputBucket}/in/*`],
@@ -137,15 +118,12 @@ describe('job preflight at Start*Job and $export (moto IAM, S3, KMS)', () => {
     ['kms:GenerateDataKey', (d: JobDestinations) => d.kmsKeyArn],
     ['kms:Decrypt', (d: JobDestinations) => d.kmsKeyArn],
   ])('names a missing %s', async (action, resource) => {
-    const doc = documented();
-    const without = policy(doc.Statement.map((s) => ({ Effect: 'Allow', ...s, Action: s.Action.filter((a) => a !== action) })).filter((s) => s.Action.length > 0));
-    const role = await createRole(trustFor(ds), [without]);
+    const role = await createRole(trustFor(ds), [documented([action])]);
     await expectImportRefused(importInput(role), `Data access role ${role} is missing ${action} on ${resource(dest)}`);
   });
 
   it('names s3:ListBucket missing on both buckets', async () => {
-    const doc = documented();
-    const role = await createRole(trustFor(ds), [policy(doc.Statement.map((s) => ({ Effect: 'Allow', ...s, Action: s.Action.filter((a) => a !== 's3:ListBucket') })))]);
+    const role = await createRole(trustFor(ds), [documented(['s3:ListBucket'])]);
     await expectImportRefused(
       importInput(role),
       `Data access role ${role} is missing s3:ListBucket on arn:aws:s3:::${dest.outputBucket}`,

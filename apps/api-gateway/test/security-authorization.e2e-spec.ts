@@ -1,9 +1,9 @@
 import { CreateFHIRDatastoreCommand, DescribeFHIRDatastoreCommand, StartFHIRImportJobCommand } from '@aws-sdk/client-healthlake';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
+import { createJobDestinations, type JobDestinations } from '@fhirlake/testing';
 import { PrincipalRegistry } from '../src/auth/principal-registry';
 import { ROUTE_AUTHORIZATION } from '../src/auth/route-authorization';
-import { createJobDestinations, type JobDestinations } from './aws-fixtures';
 import {
   ALLOW_ALL,
   failure,

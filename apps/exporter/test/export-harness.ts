@@ -1,18 +1,13 @@
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { CreateKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@fhirlake/config';
-import { createKmsClient, createS3Client } from '@fhirlake/cloud';
-import { JobDispatcher } from '@fhirlake/coordination';
 import { extractReferences } from '@fhirlake/fhir';
-import { createPgPool, enterWriteFence, JobRepository, type JobRecord, type ResourceBody } from '@fhirlake/persistence';
-import { createTestDatabase, type TestDatabase, uniqueRedisPrefix, waitFor } from '@fhirlake/testing';
-import IORedis, { type Redis } from 'ioredis';
-import { createHash, randomBytes } from 'node:crypto';
+import { enterWriteFence, type JobRecord, type ResourceBody } from '@fhirlake/persistence';
+import { createJobTestBed, createTestDatastore, type JobTestBed, randomId, submitTestJob, waitForJobStatus } from '@fhirlake/testing';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { ExporterModule } from '../src/exporter.module';
 import { type ExporterEnv, exporterEnvSchema } from '../src/exporter-env';
 
@@ -26,67 +21,20 @@ export function fixtureResources(): Array<ResourceBody & { id: string }> {
     .flatMap((f) => readFileSync(path.join(FIXTURE_DIR, f), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ResourceBody & { id: string }));
 }
 
-export const newId = () => randomBytes(16).toString('hex');
+export const newId = randomId;
 
-/** A test database with an ACTIVE datastore, a bucket and a KMS key, plus Redis and AWS clients. */
-export interface ExportTestBed {
-  db: TestDatabase;
-  sql: Pool;
-  jobs: JobRepository;
-  redis: Redis;
-  redisPrefix: string;
-  s3: S3Client;
-  kms: KMSClient;
-  bucket: string;
-  kmsKeyId: string;
+/** The shared job test bed (database, Redis, a private encrypted bucket, key and data access role), plus the exporter's env. */
+export interface ExportTestBed extends JobTestBed {
   env(extra?: Record<string, string>): ExporterEnv;
-  /** Plain string env for spawnApp. */
-  processEnv(extra?: Record<string, string>): Record<string, string>;
-  close(): Promise<void>;
 }
 
 export async function createExportTestBed(label: string): Promise<ExportTestBed> {
-  const db = await createTestDatabase();
-  // createPgPool handles idle connections dropped by the server (e.g. DROP DATABASE ... FORCE at teardown).
-  const sql = createPgPool(db.url, 6);
-  sql.on('error', () => undefined); // connections cut when the database is dropped
-  const redisPrefix = uniqueRedisPrefix(label);
-  const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-  const baseEnv = loadConfig(exporterEnvSchema, process.env);
-  const s3 = createS3Client(baseEnv);
-  const kms = createKmsClient(baseEnv);
-  const bucket = `export-${randomBytes(5).toString('hex')}`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const kmsKeyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-  const processEnv = (extra: Record<string, string> = {}) => ({ DATABASE_URL: db.url, REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'warn', EXPORTER_POLL_MS: '100', ...extra });
-  return {
-    db,
-    sql,
-    jobs: new JobRepository(sql),
-    redis,
-    redisPrefix,
-    s3,
-    kms,
-    bucket,
-    kmsKeyId,
-    processEnv,
-    env: (extra) => loadConfig(exporterEnvSchema, { ...process.env, ...processEnv(extra) }),
-    async close() {
-      s3.destroy();
-      kms.destroy();
-      redis.disconnect();
-      await sql.end();
-      await db.drop();
-    },
-  };
+  const bed = await createJobTestBed(label, { EXPORTER_POLL_MS: '100' });
+  return { ...bed, env: (extra) => loadConfig(exporterEnvSchema, { ...process.env, ...bed.processEnv(extra) }) };
 }
 
 /** Inserts an ACTIVE datastore row. */
-export async function createDatastore(sql: Pool): Promise<string> {
-  const id = newId();
-  await sql.query(`INSERT INTO datastore (id, name, status) VALUES ($1, 'export-test', 'ACTIVE')`, [id]);
-  return id;
-}
+export const createDatastore = (sql: Pool): Promise<string> => createTestDatastore(sql, 'export-test');
 
 /**
  * Bulk-loads resources as version 1, the way the write path stores them (meta stamped, history,
@@ -120,46 +68,29 @@ export async function loadResources(sql: Pool, datastoreId: string, resources: A
   }
 }
 
+export interface ExportOptions {
+  exportRequest?: Record<string, unknown>;
+  kmsKeyId?: string;
+  bucket?: string;
+  prefix?: string;
+  /** Default: the bed's role (trusted for every datastore, allowed everything an export needs). */
+  dataAccessRoleArn?: string;
+}
+
 /** Creates an export job row, admits it and dispatches it onto the export queue. */
-export async function submitExport(bed: ExportTestBed, datastoreId: string, options: { exportRequest?: Record<string, unknown>; kmsKeyId?: string; bucket?: string; prefix?: string } = {}): Promise<JobRecord> {
-  const id = newId();
-  const { job } = await bed.jobs.create({
-    id,
+export async function submitExport(bed: ExportTestBed, datastoreId: string, options: ExportOptions = {}): Promise<JobRecord> {
+  return submitTestJob(bed, {
     datastoreId,
     kind: 'EXPORT',
-    name: 'test export',
-    clientToken: null,
-    requestHash: createHash('sha256').update(id).digest('hex'),
-    dataAccessRoleArn: 'arn:aws:iam::000000000000:role/export',
+    dataAccessRoleArn: options.dataAccessRoleArn,
     outputS3Uri: `s3://${options.bucket ?? bed.bucket}/${options.prefix ?? 'exports'}`,
-    kmsKeyId: options.kmsKeyId ?? bed.kmsKeyId,
+    kmsKeyId: options.kmsKeyId,
     exportRequest: options.exportRequest,
   });
-  const admitted = await bed.jobs.admitNext(datastoreId);
-  if (admitted?.id !== job.id) throw new Error('export job was not admitted');
-  const dispatcher = new JobDispatcher(bed.redis, bed.env().REDIS_PREFIX);
-  try {
-    await dispatcher.dispatch(admitted);
-  } finally {
-    await dispatcher.close();
-  }
-  return admitted;
 }
-
-const FINAL = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCEL_COMPLETED', 'CANCEL_FAILED'];
 
 /** Waits until the job reaches a final status (or one of `statuses`) and returns it. */
-export async function waitForJob(bed: ExportTestBed, jobId: string, statuses: string[] = FINAL, timeoutMs = 60_000): Promise<JobRecord> {
-  let job: JobRecord | undefined;
-  await waitFor(
-    async () => {
-      job = await bed.jobs.find(jobId);
-      return job !== undefined && statuses.includes(job.status);
-    },
-    { timeoutMs, intervalMs: 100, description: `job ${jobId} to reach ${statuses.join('/')}` },
-  );
-  return job!;
-}
+export const waitForJob = (bed: ExportTestBed, jobId: string, statuses?: string[], timeoutMs?: number): Promise<JobRecord> => waitForJobStatus(bed, jobId, statuses, timeoutMs);
 
 /** An exporter running in this process. */
 export async function startExporter(env: ExporterEnv): Promise<INestApplicationContext> {

@@ -1,17 +1,12 @@
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type BaseEnv, baseEnvSchema, loadConfig } from '@fhirlake/config';
-import { createKmsClient, createS3Client } from '@fhirlake/cloud';
-import { JobDispatcher } from '@fhirlake/coordination';
-import { createPgPool, JobRepository, type JobRecord } from '@fhirlake/persistence';
-import { createTestDatabase, type TestDatabase, uniqueRedisPrefix, waitFor } from '@fhirlake/testing';
-import IORedis, { type Redis } from 'ioredis';
-import { createHash, randomBytes } from 'node:crypto';
+import type { JobRecord } from '@fhirlake/persistence';
+import { createJobTestBed, createTestDatastore, dispatchTestJob, type JobTestBed, randomId, submitTestJob, waitForJobStatus } from '@fhirlake/testing';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { ImporterModule } from '../src/importer.module';
 import type { ImporterSettings } from '../src/importer-settings';
 
@@ -30,65 +25,20 @@ export function fixtureFiles(): FixtureFile[] {
     .map((name) => ({ name, text: readFileSync(path.join(FIXTURE_DIR, name), 'utf8') }));
 }
 
-export const newId = () => randomBytes(16).toString('hex');
+export const newId = randomId;
 
-/** A test database with an ACTIVE datastore helper, a bucket and a KMS key, plus Redis and AWS clients. */
-export interface ImportTestBed {
-  db: TestDatabase;
-  sql: Pool;
-  jobs: JobRepository;
-  redis: Redis;
-  redisPrefix: string;
-  s3: S3Client;
-  kms: KMSClient;
-  bucket: string;
-  kmsKeyId: string;
-  env(): BaseEnv;
-  /** Plain string env for spawnApp. */
-  processEnv(extra?: Record<string, string>): Record<string, string>;
-  close(): Promise<void>;
+/** The shared job test bed (database, Redis, a private encrypted bucket, key and data access role), plus the importer's env. */
+export interface ImportTestBed extends JobTestBed {
+  /** The importer's env on this bed, plus `extra` (e.g. FHIRLAKE_ASSUME_ROLE). */
+  env(extra?: Record<string, string>): BaseEnv;
 }
 
 export async function createImportTestBed(label: string): Promise<ImportTestBed> {
-  const db = await createTestDatabase();
-  // createPgPool handles idle connections dropped by the server (e.g. DROP DATABASE ... FORCE at teardown).
-  const sql = createPgPool(db.url, 6);
-  const redisPrefix = uniqueRedisPrefix(label);
-  const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-  const baseEnv = loadConfig(baseEnvSchema, process.env);
-  const s3 = createS3Client(baseEnv);
-  const kms = createKmsClient(baseEnv);
-  const bucket = `import-${randomBytes(5).toString('hex')}`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const kmsKeyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-  const processEnv = (extra: Record<string, string> = {}) => ({ DATABASE_URL: db.url, REDIS_PREFIX: redisPrefix, LOG_LEVEL: 'warn', ...extra });
-  return {
-    db,
-    sql,
-    jobs: new JobRepository(sql),
-    redis,
-    redisPrefix,
-    s3,
-    kms,
-    bucket,
-    kmsKeyId,
-    processEnv,
-    env: () => loadConfig(baseEnvSchema, { ...process.env, ...processEnv() }),
-    async close() {
-      s3.destroy();
-      kms.destroy();
-      redis.disconnect();
-      await sql.end();
-      await db.drop();
-    },
-  };
+  const bed = await createJobTestBed(label);
+  return { ...bed, env: (extra) => loadConfig(baseEnvSchema, { ...process.env, ...bed.processEnv(extra) }) };
 }
 
-export async function createDatastore(sql: Pool): Promise<string> {
-  const id = newId();
-  await sql.query(`INSERT INTO datastore (id, name, status) VALUES ($1, 'import-test', 'ACTIVE')`, [id]);
-  return id;
-}
+export const createDatastore = (sql: Pool): Promise<string> => createTestDatastore(sql, 'import-test');
 
 export async function putObject(bed: ImportTestBed, key: string, body: string | Buffer, bucket = bed.bucket): Promise<void> {
   await bed.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
@@ -98,6 +48,8 @@ export interface ImportOptions {
   input: string;
   output?: string;
   kmsKeyId?: string;
+  /** Default: the bed's role (trusted for every datastore, allowed everything an import needs). */
+  dataAccessRoleArn?: string;
   validationLevel?: string;
   /** Leave it admitted but not on the queue. */
   dispatch?: boolean;
@@ -105,48 +57,24 @@ export interface ImportOptions {
 
 /** Creates an import job row, admits it and (by default) dispatches it onto the import queue. */
 export async function submitImport(bed: ImportTestBed, datastoreId: string, options: ImportOptions): Promise<JobRecord> {
-  const id = newId();
-  const { job } = await bed.jobs.create({
-    id,
-    datastoreId,
-    kind: 'IMPORT',
-    name: 'test import',
-    clientToken: null,
-    requestHash: createHash('sha256').update(id).digest('hex'),
-    dataAccessRoleArn: 'arn:aws:iam::000000000000:role/import',
-    inputS3Uri: options.input,
-    outputS3Uri: options.output ?? `s3://${bed.bucket}/out`,
-    kmsKeyId: options.kmsKeyId ?? bed.kmsKeyId,
-    validationLevel: options.validationLevel ?? 'strict',
-  });
-  const admitted = await bed.jobs.admitNext(datastoreId);
-  if (admitted?.id !== job.id) throw new Error('import job was not admitted');
-  if (options.dispatch !== false) await dispatch(bed, admitted);
-  return admitted;
-}
-
-export async function dispatch(bed: ImportTestBed, job: JobRecord): Promise<void> {
-  const dispatcher = new JobDispatcher(bed.redis, bed.redisPrefix);
-  try {
-    await dispatcher.dispatch(job);
-  } finally {
-    await dispatcher.close();
-  }
-}
-
-const FINAL = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCEL_COMPLETED', 'CANCEL_FAILED'];
-
-export async function waitForJob(bed: ImportTestBed, jobId: string, statuses: string[] = FINAL, timeoutMs = 60_000): Promise<JobRecord> {
-  let job: JobRecord | undefined;
-  await waitFor(
-    async () => {
-      job = await bed.jobs.find(jobId);
-      return job !== undefined && statuses.includes(job.status);
+  return submitTestJob(
+    bed,
+    {
+      datastoreId,
+      kind: 'IMPORT',
+      inputS3Uri: options.input,
+      outputS3Uri: options.output ?? `s3://${bed.bucket}/out`,
+      kmsKeyId: options.kmsKeyId,
+      dataAccessRoleArn: options.dataAccessRoleArn,
+      validationLevel: options.validationLevel ?? 'strict',
     },
-    { timeoutMs, intervalMs: 100, description: `job ${jobId} to reach ${statuses.join('/')}` },
+    { dispatch: options.dispatch },
   );
-  return job!;
 }
+
+export const dispatch = (bed: ImportTestBed, job: JobRecord): Promise<void> => dispatchTestJob(bed, job);
+
+export const waitForJob = (bed: ImportTestBed, jobId: string, statuses?: string[], timeoutMs?: number): Promise<JobRecord> => waitForJobStatus(bed, jobId, statuses, timeoutMs);
 
 /**
  * `count` small resources as ndjson lines: Patients and Observations referencing them, every
@@ -165,9 +93,9 @@ export function generatedLines(count: number, seed: string, options: { badEvery?
 
 export const TEST_SETTINGS: ImporterSettings = { concurrency: 1, batchLines: 500, batchBytes: 8 * 1024 * 1024, maxLineBytes: 64 * 1024 };
 
-/** An importer running in this process. */
-export async function startImporter(bed: ImportTestBed, settings: Partial<ImporterSettings> = {}): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(ImporterModule.forRoot(bed.env(), { ...TEST_SETTINGS, ...settings }), { logger: ['error', 'warn'] });
+/** An importer running in this process; `env`: extra variables (e.g. FHIRLAKE_ASSUME_ROLE). */
+export async function startImporter(bed: ImportTestBed, settings: Partial<ImporterSettings> = {}, env: Record<string, string> = {}): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(ImporterModule.forRoot(bed.env(env), { ...TEST_SETTINGS, ...settings }), { logger: ['error', 'warn'] });
   await app.init();
   return app;
 }

@@ -1,8 +1,8 @@
 import { CreateAliasCommand, DisableKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createTestBucket, createTestKey, createTestRole, dataAccessStatements, testAwsEnv, trustPolicy, uniqueName } from '@fhirlake/testing';
 import { createIamClient, createKmsClient, createS3Client } from './aws-clients';
 import { checkJobPreflight, healthLakeDatastoreArn, type JobPreflightRequest } from './job-preflight.checker';
-import { createBucket, createKey, createRole, permissionStatements, testEnv, trustPolicy, uniqueName } from './job-preflight.test-fixtures';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -14,12 +14,12 @@ const options = { accountId: ACCOUNT, region: REGION, servicePrincipal: SERVICE,
 const policy = (Statement: object[]) => ({ Version: '2012-10-17', Statement });
 
 describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
-  const env = testEnv();
+  const env = testAwsEnv();
   const clients = { iam: createIamClient(env), s3: createS3Client(env), kms: createKmsClient(env) };
   let input: string;
   let output: string;
   let key: { keyId: string; keyArn: string };
-  let statements: ReturnType<typeof permissionStatements>;
+  let statements: ReturnType<typeof dataAccessStatements>;
   const trusted = () => trustPolicy(SERVICE, ACCOUNT, dsArn(DS));
   const job = (roleArn: string, overrides: Partial<JobPreflightRequest> = {}): JobPreflightRequest => ({
     kind: 'IMPORT',
@@ -33,17 +33,17 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
   const messages = async (request: JobPreflightRequest) => (await checkJobPreflight(request, clients, options)).map((p) => `${p.kind}: ${p.message}`);
 
   beforeAll(async () => {
-    [input, output, key] = await Promise.all([createBucket(), createBucket(), createKey()]);
-    statements = permissionStatements({ input, output, keyArn: key.keyArn, import: true });
+    [input, output, key] = await Promise.all([createTestBucket(), createTestBucket(), createTestKey()]);
+    statements = dataAccessStatements({ input, output, keyArn: key.keyArn });
   });
   afterAll(() => Object.values(clients).forEach((c) => c.destroy()));
 
   it('passes with the documented policy inline, attached, or split across both; an export needs no input access', async () => {
-    const inline = await createRole({ trust: trusted(), inline: [policy(statements)] });
-    const attached = await createRole({ trust: trusted(), managed: [policy(statements)] });
-    const split = await createRole({ trust: trusted(), inline: [policy(statements.slice(0, 4))], managed: [policy(statements.slice(4))] });
+    const inline = await createTestRole({ trust: trusted(), inline: [policy(statements)] });
+    const attached = await createTestRole({ trust: trusted(), managed: [policy(statements)] });
+    const split = await createTestRole({ trust: trusted(), inline: [policy(statements.slice(0, 4))], managed: [policy(statements.slice(4))] });
     for (const role of [inline, attached, split]) expect(await messages(job(role))).toEqual([]);
-    const exportOnly = await createRole({ trust: trusted(), inline: [policy(permissionStatements({ output, keyArn: key.keyArn }))] });
+    const exportOnly = await createTestRole({ trust: trusted(), inline: [policy(dataAccessStatements({ output, keyArn: key.keyArn }))] });
     expect(await messages(job(exportOnly, { kind: 'EXPORT', inputS3Uri: undefined }))).toEqual([]);
   });
 
@@ -52,7 +52,7 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
     const alias = `alias/${uniqueName('pf')}`;
     await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: key.keyId }));
     kms.destroy();
-    const role = await createRole({ trust: trusted(), inline: [policy(statements)] });
+    const role = await createTestRole({ trust: trusted(), inline: [policy(statements)] });
     expect(await messages(job(role, { kmsKeyId: alias }))).toEqual([]);
   });
 
@@ -61,7 +61,7 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
     await s3.send(new PutObjectCommand({ Bucket: input, Key: 'one/file.ndjson', Body: '{}\n' }));
     s3.destroy();
     const narrow = statements.map((s) => (s.Action === 's3:GetObject' ? { ...s, Resource: `arn:aws:s3:::${input}/one/file.ndjson` } : s));
-    const role = await createRole({ trust: trusted(), inline: [policy(narrow)] });
+    const role = await createTestRole({ trust: trusted(), inline: [policy(narrow)] });
     expect(await messages(job(role, { inputS3Uri: `s3://${input}/one/file.ndjson` }))).toEqual([]);
     expect(await messages(job(role, { inputS3Uri: `s3://${input}/one/` }))).toEqual([
       `permission: Data access role ${role} is missing s3:GetObject on arn:aws:s3:::${input}/one/*`,
@@ -71,13 +71,13 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
   it('names a role that does not exist (and one named with another account)', async () => {
     const missing = `arn:aws:iam::${ACCOUNT}:role/${uniqueName('nobody')}`;
     expect(await messages(job(missing))).toEqual([`role: Data access role ${missing} does not exist`]);
-    const real = await createRole({ trust: trusted(), inline: [policy(statements)] });
+    const real = await createTestRole({ trust: trusted(), inline: [policy(statements)] });
     const elsewhere = real.replace(/::\d{12}:/, '::999999999999:');
     expect(await messages(job(elsewhere))).toEqual([`role: Data access role ${elsewhere} does not exist`]);
   });
 
   it('refuses a trust policy without the service principal', async () => {
-    const role = await createRole({
+    const role = await createTestRole({
       trust: policy([{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]),
       inline: [policy(statements)],
     });
@@ -87,20 +87,20 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
   });
 
   it('refuses a role trusted for another datastore (confused deputy) or another account', async () => {
-    const forOther = await createRole({ trust: trustPolicy(SERVICE, ACCOUNT, dsArn(OTHER_DS)), inline: [policy(statements)] });
+    const forOther = await createTestRole({ trust: trustPolicy(SERVICE, ACCOUNT, dsArn(OTHER_DS)), inline: [policy(statements)] });
     expect(await messages(job(forOther))).toEqual([
       `trust: Data access role ${forOther} trusts ${SERVICE} only under conditions (aws:SourceAccount, aws:SourceArn) that do not hold for datastore ${dsArn(DS)} (account ${ACCOUNT})`,
     ]);
-    const otherAccount = await createRole({ trust: trustPolicy(SERVICE, '111111111111', dsArn(DS)), inline: [policy(statements)] });
+    const otherAccount = await createTestRole({ trust: trustPolicy(SERVICE, '111111111111', dsArn(DS)), inline: [policy(statements)] });
     expect(await messages(job(otherAccount))).toEqual([expect.stringMatching(/^trust: .* only under conditions/)]);
-    const wildcard = await createRole({ trust: trustPolicy(SERVICE, ACCOUNT, `arn:aws:healthlake:${REGION}:${ACCOUNT}:datastore/fhir/*`), inline: [policy(statements)] });
+    const wildcard = await createTestRole({ trust: trustPolicy(SERVICE, ACCOUNT, `arn:aws:healthlake:${REGION}:${ACCOUNT}:datastore/fhir/*`), inline: [policy(statements)] });
     expect(await messages(job(wildcard))).toEqual([]);
   });
 
-  it.each(permissionStatements({ input: 'IN', output: 'OUT', keyArn: 'KEY', import: true }).map((s, i) => [s.Action, s.Resource, i] as const))(
+  it.each(dataAccessStatements({ input: 'IN', output: 'OUT', keyArn: 'KEY' }).map((s, i) => [s.Action, s.Resource, i] as const))(
     'names a missing %s on %s',
     async (action, _resource, index) => {
-      const role = await createRole({ trust: trusted(), inline: [policy(statements.filter((_, i) => i !== index))] });
+      const role = await createTestRole({ trust: trusted(), inline: [policy(statements.filter((_, i) => i !== index))] });
       const expected = {
         'arn:aws:s3:::OUT/*': `arn:aws:s3:::${output}/out/*`,
         'arn:aws:s3:::OUT': `arn:aws:s3:::${output}`,
@@ -113,7 +113,7 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
   );
 
   it('asks an import for input access and kms:Decrypt beyond what an export needs', async () => {
-    const role = await createRole({ trust: trusted(), inline: [policy(permissionStatements({ output, keyArn: key.keyArn }))] });
+    const role = await createTestRole({ trust: trusted(), inline: [policy(dataAccessStatements({ output, keyArn: key.keyArn }))] });
     expect(await messages(job(role))).toEqual([
       `permission: Data access role ${role} is missing s3:GetObject on arn:aws:s3:::${input}/in/*`,
       `permission: Data access role ${role} is missing s3:ListBucket on arn:aws:s3:::${input}`,
@@ -123,30 +123,30 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
 
   it('refuses a grant on another prefix only', async () => {
     const narrow = statements.map((s) => (s.Action === 's3:PutObject' ? { ...s, Resource: `arn:aws:s3:::${output}/elsewhere/*` } : s));
-    const role = await createRole({ trust: trusted(), inline: [policy(narrow)] });
+    const role = await createTestRole({ trust: trusted(), inline: [policy(narrow)] });
     expect(await messages(job(role))).toEqual([`permission: Data access role ${role} is missing s3:PutObject on arn:aws:s3:::${output}/out/*`]);
   });
 
   it('names an explicit Deny in an attached policy, with the policy and statement', async () => {
     const deny = policy([{ Sid: 'NoWrites', Effect: 'Deny', Action: 's3:PutObject', Resource: '*' }]);
-    const role = await createRole({ trust: trusted(), inline: [policy(statements)], managed: [deny] });
+    const role = await createTestRole({ trust: trusted(), inline: [policy(statements)], managed: [deny] });
     const [problem, ...rest] = await messages(job(role));
     expect(rest).toEqual([]);
     expect(problem).toMatch(new RegExp(`^permission: Data access role ${role} is denied s3:PutObject on arn:aws:s3:::${output}/out/\\* by arn:aws:iam::\\d{12}:policy/managed-[0-9a-f]+ \\(statement Sid=NoWrites\\)$`));
   });
 
   it.each(['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'])('refuses an output bucket with %s off', async (flag) => {
-    const bucket = await createBucket({ publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true, [flag]: false } });
-    const role = await createRole({ trust: trusted(), inline: [policy(permissionStatements({ input, output: bucket, keyArn: key.keyArn, import: true }))] });
+    const bucket = await createTestBucket({ publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true, [flag]: false } });
+    const role = await createTestRole({ trust: trusted(), inline: [policy(dataAccessStatements({ input, output: bucket, keyArn: key.keyArn }))] });
     expect(await messages(job(role, { outputS3Uri: `s3://${bucket}/x/` }))).toEqual([
       `bucket: output bucket ${bucket} does not block public access (${flag} off): all four settings must be on`,
     ]);
   });
 
   it('refuses an output bucket without Block Public Access or default encryption, and buckets in another region', async () => {
-    const open = await createBucket({ publicAccessBlock: null, encrypted: false });
-    const far = await createBucket({ region: 'eu-west-1' });
-    const role = await createRole({ trust: trusted(), inline: [policy([{ Effect: 'Allow', Action: ['s3:*', 'kms:*'], Resource: '*' }])] });
+    const open = await createTestBucket({ publicAccessBlock: null, encryption: null });
+    const far = await createTestBucket({ region: 'eu-west-1' });
+    const role = await createTestRole({ trust: trusted(), inline: [policy([{ Effect: 'Allow', Action: ['s3:*', 'kms:*'], Resource: '*' }])] });
     expect(await messages(job(role, { outputS3Uri: `s3://${open}/x`, inputS3Uri: `s3://${far}/in/` }))).toEqual([
       `bucket: output bucket ${open} has no Block Public Access configuration: all four settings must be on`,
       `bucket: output bucket ${open} has no default encryption configured`,
@@ -156,19 +156,19 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
   });
 
   it('names missing buckets', async () => {
-    const role = await createRole({ trust: trusted(), inline: [policy([{ Effect: 'Allow', Action: ['s3:*', 'kms:*'], Resource: '*' }])] });
+    const role = await createTestRole({ trust: trusted(), inline: [policy([{ Effect: 'Allow', Action: ['s3:*', 'kms:*'], Resource: '*' }])] });
     const [a, b] = [uniqueName('gone'), uniqueName('gone')];
     expect(await messages(job(role, { outputS3Uri: `s3://${a}/x`, inputS3Uri: `s3://${b}/y` }))).toEqual([`bucket: output bucket ${a} does not exist`, `bucket: input bucket ${b} does not exist`]);
   });
 
   it('refuses disabled, pending-deletion and asymmetric keys (moto itself would accept them for SSE-KMS)', async () => {
     const kms = createKmsClient(env);
-    const role = await createRole({ trust: trusted(), inline: [policy([...statements, { Sid: 'AnyKey', Effect: 'Allow', Action: 'kms:*', Resource: '*' }])] });
-    const disabled = await createKey();
+    const role = await createTestRole({ trust: trusted(), inline: [policy([...statements, { Sid: 'AnyKey', Effect: 'Allow', Action: 'kms:*', Resource: '*' }])] });
+    const disabled = await createTestKey();
     await kms.send(new DisableKeyCommand({ KeyId: disabled.keyId }));
-    const deleting = await createKey();
+    const deleting = await createTestKey();
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: deleting.keyId, PendingWindowInDays: 7 }));
-    const asymmetric = await createKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
+    const asymmetric = await createTestKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
     kms.destroy();
     expect(await messages(job(role, { kmsKeyId: disabled.keyId }))).toEqual([`kms: KMS key ${disabled.keyId} is not enabled (state Disabled)`]);
     expect(await messages(job(role, { kmsKeyId: deleting.keyArn }))).toEqual([`kms: KMS key ${deleting.keyArn} is not enabled (state PendingDeletion)`]);
@@ -177,8 +177,8 @@ describe('checkJobPreflight (moto IAM, S3, KMS)', () => {
   });
 
   it('reports every problem at once', async () => {
-    const role = await createRole({ trust: trustPolicy(SERVICE, ACCOUNT, dsArn(OTHER_DS)), inline: [policy(statements.slice(1))] });
-    const open = await createBucket({ publicAccessBlock: null });
+    const role = await createTestRole({ trust: trustPolicy(SERVICE, ACCOUNT, dsArn(OTHER_DS)), inline: [policy(statements.slice(1))] });
+    const open = await createTestBucket({ publicAccessBlock: null });
     const result = await checkJobPreflight(job(role, { outputS3Uri: `s3://${open}/out/`, kmsKeyId: 'alias/does-not-exist' }), clients, options);
     expect(result.map((p) => p.kind)).toEqual(['trust', 'permission', 'permission', 'permission', 'permission', 'bucket', 'kms']);
   });

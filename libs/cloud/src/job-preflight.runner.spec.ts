@@ -1,23 +1,23 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { createTestBucket, createTestKey, createTestRole, dataAccessStatements, testAwsEnv, trustPolicy } from '@fhirlake/testing';
 import { createStsClient } from './aws-clients';
 import { assumeDataAccessRole, dataAccessSessionName } from './data-access-role.credentials';
 import { healthLakeDatastoreArn } from './job-preflight.checker';
 import { jobCredentials, runJobPreflight } from './job-preflight.runner';
-import { createBucket, createKey, createRole, permissionStatements, testEnv, trustPolicy } from './job-preflight.test-fixtures';
 
 const DS = 'c'.repeat(32);
 const JOB_ID = 'd'.repeat(32);
 
 describe('assumeDataAccessRole and runJobPreflight (moto STS)', () => {
-  const env = testEnv();
+  const env = testAwsEnv();
   const dsArn = healthLakeDatastoreArn(env.AWS_REGION, env.FHIRLAKE_ACCOUNT_ID, DS);
   let job: { kind: 'EXPORT'; datastoreId: string; dataAccessRoleArn: string; outputS3Uri: string; kmsKeyId: string };
 
   beforeAll(async () => {
-    const [output, key] = await Promise.all([createBucket(), createKey()]);
-    const roleArn = await createRole({
+    const [output, key] = await Promise.all([createTestBucket(), createTestKey()]);
+    const roleArn = await createTestRole({
       trust: trustPolicy(env.FHIRLAKE_SERVICE_PRINCIPAL, env.FHIRLAKE_ACCOUNT_ID, dsArn),
-      inline: [{ Version: '2012-10-17', Statement: permissionStatements({ output, keyArn: key.keyArn }) }],
+      inline: [{ Version: '2012-10-17', Statement: dataAccessStatements({ output, keyArn: key.keyArn }) }],
     });
     job = { kind: 'EXPORT', datastoreId: DS, dataAccessRoleArn: roleArn, outputS3Uri: `s3://${output}/exports/`, kmsKeyId: key.keyId };
   });
@@ -50,6 +50,10 @@ describe('assumeDataAccessRole and runJobPreflight (moto STS)', () => {
   it('gives workers a credentials provider only in assume-role mode', async () => {
     expect(jobCredentials(env, job, JOB_ID)).toBeUndefined();
     const provider = jobCredentials({ ...env, FHIRLAKE_ASSUME_ROLE: true }, job, JOB_ID);
-    expect(await provider!()).toMatchObject({ accessKeyId: expect.any(String), sessionToken: expect.any(String) });
+    const first = await provider!();
+    expect(first).toMatchObject({ accessKeyId: expect.any(String), sessionToken: expect.any(String) });
+    // The session is kept (until shortly before it expires): a job's S3 and KMS clients share it.
+    const [second, third] = await Promise.all([provider!(), provider!()]);
+    expect([second.accessKeyId, third.accessKeyId]).toEqual([first.accessKeyId, first.accessKeyId]);
   });
 });

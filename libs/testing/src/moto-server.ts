@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { access, constants, mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { withFileLock } from './file-lock';
@@ -156,7 +157,8 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     child = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
       detached,
       stdio: out ? ['ignore', out.fd, out.fd] : 'ignore',
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      // moto's request recorder (off until /moto-api/recorder/start-recording) writes here, not into the cwd.
+      env: { MOTO_RECORDER_FILEPATH: path.join(tmpdir(), `fhirlake-moto-recording-${port}.jsonl`), ...process.env, PYTHONUNBUFFERED: '1' },
     });
   } finally {
     await out?.close();

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { S3ObjectStore } from '@fhirlake/cloud';
+import { JobAwsClients } from '@fhirlake/cloud';
 import type { ExportPartPayload } from '@fhirlake/jobs';
 import { ExportPlanRepository, ExportSnapshotReader, JobFencedError, JobRepository } from '@fhirlake/persistence';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,7 +37,7 @@ export class ExportPartService {
     private readonly jobs: JobRepository,
     private readonly plans: ExportPlanRepository,
     private readonly reader: ExportSnapshotReader,
-    private readonly store: S3ObjectStore,
+    private readonly aws: JobAwsClients,
     @Inject(EXPORTER_ENV) private readonly env: ExporterEnv,
   ) {}
 
@@ -55,13 +55,15 @@ export class ExportPartService {
     const onShutdown = () => stop.abort(attempt.shutdown.reason);
     attempt.shutdown.addEventListener('abort', onShutdown, { once: true });
     const watcher = this.watchJob(payload, stop);
+    // The job's own clients: as its data access role in assume-role mode.
+    const lease = this.aws.acquire(job);
     let stream: { destroy(): void } | undefined;
     try {
       if (this.env.EXPORTER_PART_DELAY_MS > 0) await sleep(this.env.EXPORTER_PART_DELAY_MS, undefined, { signal: stop.signal });
       const snapshot = exportSnapshot(job.id, job.datastoreId, transactionTime, parsed.request);
       const opened = await this.reader.openPart(snapshot, part);
       stream = opened.stream;
-      await this.store.write(output.bucket, part.objectKey, opened.stream, { kmsKeyId: job.kmsKeyId }, 'application/fhir+ndjson', stop.signal);
+      await lease.store.write(output.bucket, part.objectKey, opened.stream, { kmsKeyId: job.kmsKeyId }, 'application/fhir+ndjson', stop.signal);
       stop.signal.throwIfAborted();
       await this.jobs.fenced(payload.jobId, payload.epoch, async (client, status) => {
         if (status !== 'IN_PROGRESS') throw new PartStoppedError(`job is ${status}`);
@@ -84,6 +86,7 @@ export class ExportPartService {
       clearInterval(watcher);
       attempt.shutdown.removeEventListener('abort', onShutdown);
       stream?.destroy();
+      lease.release();
     }
   }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JobAwsClients } from '@fhirlake/cloud';
 import type { JobExecution } from '@fhirlake/coordination';
 import type { JobStatus } from '@fhirlake/jobs';
 import { type ExportPart, ExportPlanRepository, type ExportPlanSummary, JobRepository } from '@fhirlake/persistence';
@@ -7,7 +8,7 @@ import { ExportOutputLocation } from './export-output';
 import { ExportPartQueue } from './export-part.queue';
 import { ExportPlannerService } from './export-planner.service';
 import { ExportPreflightService } from './export-preflight.service';
-import { parseExportRequest } from './export-request';
+import { type ExportRequest, parseExportRequest } from './export-request';
 import { EXPORTER_ENV } from './exporter.tokens';
 import type { ExporterEnv } from './exporter-env';
 
@@ -36,23 +37,37 @@ export class ExportRunService {
     private readonly preflight: ExportPreflightService,
     private readonly planner: ExportPlannerService,
     private readonly partQueue: ExportPartQueue,
+    private readonly aws: JobAwsClients,
     @Inject(EXPORTER_ENV) private readonly env: ExporterEnv,
   ) {}
 
   async run(execution: JobExecution): Promise<void> {
-    const { job, epoch } = execution;
+    const { job } = execution;
     if (await execution.cancelRequested()) return this.cancel(execution, []);
     const parsed = parseExportRequest(job.exportRequest);
     if ('problem' in parsed) return this.finish(execution, 'FAILED', parsed.problem);
-    const problem = await this.preflight.problem(job);
-    if (problem) return this.finish(execution, 'FAILED', problem);
+    // The job's clients, held while the job runs here: this replica's parts of the job share them,
+    // and (assume-role mode) they are destroyed once the job ends and its last part here is done.
+    const lease = this.aws.acquire(job);
+    try {
+      // Nothing moves before the checks pass, on the first run and on every resume.
+      const problem = await this.preflight.problem(job, lease.store);
+      if (problem) return await this.finish(execution, 'FAILED', problem);
+      await this.runChecked(execution, parsed.request);
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async runChecked(execution: JobExecution, request: ExportRequest): Promise<void> {
+    const { job, epoch } = execution;
     const output = ExportOutputLocation.of(job.outputS3Uri, job.datastoreId, job.id)!;
 
     const transactionTime = await this.planner.snapshotTime(execution);
     if (job.progress.planned !== true) {
-      const planned = await this.planner.plan(execution, transactionTime, parsed.request, output);
+      const planned = await this.planner.plan(execution, transactionTime, request, output);
       if (planned.kind === 'failed') return this.finish(execution, 'FAILED', planned.message);
-      if (parsed.request.scope !== 'SYSTEM') await this.plans.analyzeMembers();
+      if (request.scope !== 'SYSTEM') await this.plans.analyzeMembers();
       this.logger.log(`job ${job.id} planned: ${planned.partsTotal} parts, ${planned.resourcesTotal} resources as of ${transactionTime}`);
     }
     const pending = (await this.plans.parts(job.id)).filter((p) => p.status === 'PENDING').map((p) => p.partId);

@@ -15,6 +15,11 @@ export const exporterEnvSchema = baseEnvSchema.extend({
   EXPORTER_STALL_CHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** Attempts per part before it is recorded as failed (its type then appears in the job's errors). */
   EXPORTER_PART_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(4),
+  /**
+   * With FHIRLAKE_ASSUME_ROLE=true: how long a job's own S3/KMS clients (its data access role's
+   * session) outlive the job's last part on this replica, so the next part needs no new sts:AssumeRole.
+   */
+  EXPORTER_JOB_CLIENTS_IDLE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type ExporterEnv = z.infer<typeof exporterEnvSchema>;

@@ -1,6 +1,6 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { type BaseEnv, loadConfig } from '@fhirlake/config';
-import { createKmsClient, createS3Client, S3ObjectStore } from '@fhirlake/cloud';
+import { JobAwsClients } from '@fhirlake/cloud';
 import { WORKER_PG_POOL, WorkerInfrastructureModule } from '@fhirlake/coordination';
 import { ExportPlanRepository, ExportSnapshotReader } from '@fhirlake/persistence';
 import type { Pool } from 'pg';
@@ -12,15 +12,12 @@ import { ExportPreflightService } from './export-preflight.service';
 import { ExportRunHandler } from './export-run.handler';
 import { ExportRunService } from './export-run.service';
 import { ExportWorkersService } from './export-workers.service';
-import { EXPORTER_ENV, EXPORTER_KMS, EXPORTER_S3, EXPORTER_SHUTDOWN } from './exporter.tokens';
+import { EXPORTER_ENV, EXPORTER_SHUTDOWN } from './exporter.tokens';
 import { type ExporterEnv, exporterEnvSchema } from './exporter-env';
 
 @Module({})
 export class ExporterModule implements OnApplicationShutdown {
-  constructor(
-    @Inject(EXPORTER_S3) private readonly s3: ReturnType<typeof createS3Client>,
-    @Inject(EXPORTER_KMS) private readonly kms: ReturnType<typeof createKmsClient>,
-  ) {}
+  constructor(@Inject(JobAwsClients) private readonly aws: JobAwsClients) {}
 
   /** `env` is the base environment; the exporter's own settings are read from `exporterEnv` (default: process.env). */
   static forRoot(env: BaseEnv, exporterEnv: ExporterEnv = loadConfig(exporterEnvSchema, process.env)): DynamicModule {
@@ -31,9 +28,9 @@ export class ExporterModule implements OnApplicationShutdown {
       providers: [
         { provide: EXPORTER_ENV, useValue: settings },
         { provide: EXPORTER_SHUTDOWN, useFactory: () => new AbortController() },
-        { provide: EXPORTER_S3, useFactory: () => createS3Client(env) },
-        { provide: EXPORTER_KMS, useFactory: () => createKmsClient(env) },
-        { provide: S3ObjectStore, useFactory: (s3: ReturnType<typeof createS3Client>) => new S3ObjectStore(s3), inject: [EXPORTER_S3] },
+        // Parts of one job follow each other on a replica: per-job clients (assume-role mode) linger
+        // briefly after the last one, so the next part needs no new sts:AssumeRole.
+        { provide: JobAwsClients, useFactory: () => new JobAwsClients(env, { idleMs: settings.EXPORTER_JOB_CLIENTS_IDLE_MS }) },
         { provide: ExportSnapshotReader, useFactory: (pool: Pool) => new ExportSnapshotReader(pool), inject: [WORKER_PG_POOL] },
         { provide: ExportPlanRepository, useFactory: (pool: Pool) => new ExportPlanRepository(pool), inject: [WORKER_PG_POOL] },
         ExportPreflightService,
@@ -49,7 +46,6 @@ export class ExporterModule implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    this.s3.destroy();
-    this.kms.destroy();
+    this.aws.destroy();
   }
 }

@@ -1,7 +1,8 @@
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
 import type { INestApplicationContext } from '@nestjs/common';
-import { waitFor } from '@fhirlake/testing';
+import { healthLakeDatastoreArn } from '@fhirlake/cloud';
+import { createDataAccessRole, testAwsEnv, waitFor } from '@fhirlake/testing';
 import {
   createDatastore,
   createExportTestBed,
@@ -9,6 +10,7 @@ import {
   type ExportTestBed,
   fixtureResources,
   loadResources,
+  newId,
   readExport,
   startExporter,
   submitExport,
@@ -16,6 +18,7 @@ import {
 } from './export-harness';
 
 describe('export checks before writing, and cancellation', () => {
+  const env = testAwsEnv();
   let bed: ExportTestBed;
   let exporter: INestApplicationContext;
   let datastore: string;
@@ -42,9 +45,41 @@ describe('export checks before writing, and cancellation', () => {
     expect(done.transactionTime).toBeNull();
   });
 
-  it('fails for a missing bucket, naming it', async () => {
-    const job = await submitExport(bed, datastore, { bucket: 'no-such-bucket-fhirlake' });
-    expect(await waitForJob(bed, job.id)).toMatchObject({ status: 'FAILED', message: 'Output bucket no-such-bucket-fhirlake does not exist' });
+  const missing = (role: string, action: string, resource: string) => `Data access role ${role} is missing ${action} on ${resource}`;
+
+  /** Runs an export expected to fail with exactly `message`; nothing may appear under its output prefix. */
+  async function expectFailure(options: Parameters<typeof submitExport>[2], message: string): Promise<void> {
+    const prefix = options?.prefix ?? `failing-${newId().slice(0, 8)}`;
+    const job = await submitExport(bed, datastore, { ...options, prefix });
+    expect(await waitForJob(bed, job.id)).toMatchObject({ status: 'FAILED', message, transactionTime: null });
+    expect(await readExport(bed.s3, bed.bucket, `${prefix}/`)).toEqual([]);
+  }
+
+  it('fails for a missing bucket, naming it (and what the role lacks on it)', async () => {
+    await expectFailure(
+      { bucket: 'no-such-bucket-fhirlake', prefix: 'missing-bucket' },
+      [
+        missing(bed.roleArn, 's3:PutObject', 'arn:aws:s3:::no-such-bucket-fhirlake/missing-bucket/*'),
+        missing(bed.roleArn, 's3:ListBucket', 'arn:aws:s3:::no-such-bucket-fhirlake'),
+        missing(bed.roleArn, 's3:GetBucketPublicAccessBlock', 'arn:aws:s3:::no-such-bucket-fhirlake'),
+        missing(bed.roleArn, 's3:GetEncryptionConfiguration', 'arn:aws:s3:::no-such-bucket-fhirlake'),
+        'output bucket no-such-bucket-fhirlake does not exist',
+      ].join('; '),
+    );
+  });
+
+  it('fails when the data access role lacks s3:PutObject on the output, and writes nothing', async () => {
+    const role = await createDataAccessRole({ output: bed.bucket, keyArn: bed.kmsKeyArn }, { without: ['s3:PutObject'] });
+    await expectFailure({ dataAccessRoleArn: role, prefix: 'no-put' }, missing(role, 's3:PutObject', `arn:aws:s3:::${bed.bucket}/no-put/*`));
+  });
+
+  it('fails when the role trusts the service only for another datastore (confused deputy), and writes nothing', async () => {
+    const other = await createDatastore(bed.sql);
+    const role = await createDataAccessRole({ output: bed.bucket, keyArn: bed.kmsKeyArn }, { datastoreIds: [other] });
+    await expectFailure(
+      { dataAccessRoleArn: role },
+      `Data access role ${role} trusts ${env.FHIRLAKE_SERVICE_PRINCIPAL} only under conditions (aws:SourceAccount, aws:SourceArn) that do not hold for datastore ${healthLakeDatastoreArn(env.AWS_REGION, env.FHIRLAKE_ACCOUNT_ID, datastore)} (account ${env.FHIRLAKE_ACCOUNT_ID})`,
+    );
   });
 
   it('fails when the datastore is not ACTIVE', async () => {

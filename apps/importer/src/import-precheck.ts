@@ -1,4 +1,4 @@
-import { type createKmsClient, formatS3Uri, joinKey, kmsKeyProblem, parseS3Uri, type S3Location, type S3ObjectStore } from '@fhirlake/cloud';
+import { formatS3Uri, joinKey, parseS3Uri, type S3Location, type S3ObjectStore } from '@fhirlake/cloud';
 import type { JobRecord, PlannedImportFile } from '@fhirlake/persistence';
 import { outputNames } from './import-output-names';
 
@@ -19,24 +19,22 @@ const describe = (error: unknown) => {
 /** The probe object that proves the output location is writable; deleted right after. */
 export const WRITE_CHECK_OBJECT = '.write-check';
 
+/** The job's input and output folder, or why its URIs are unusable. */
+export function importLocations(job: JobRecord): PrecheckResult {
+  const input = job.inputS3Uri ? parseS3Uri(job.inputS3Uri) : undefined;
+  if (!input) return { ok: false, message: `The input S3 URI ${JSON.stringify(job.inputS3Uri)} is not a valid s3://bucket/prefix URI` };
+  const output = parseS3Uri(job.outputS3Uri);
+  if (!output) return { ok: false, message: `The output S3 URI ${JSON.stringify(job.outputS3Uri)} is not a valid s3://bucket/prefix URI` };
+  return { ok: true, locations: { input, jobFolder: { bucket: output.bucket, key: joinKey(output.key, `${job.datastoreId}-FHIR_IMPORT-${job.id}`) } } };
+}
+
 /**
- * The checks that must pass before an import loads anything: readable input with at least one
- * object (on the first run, which also plans the files), a usable KMS key, a writable output
- * location. Each failure names exactly what is wrong.
+ * The checks an import makes with its own S3 client once the job preflight passed (role, buckets
+ * and KMS key are checked there): readable input with at least one object (on the first run,
+ * which also plans the files) and a writable output location. Each failure names exactly what is wrong.
  */
 export class ImportPrecheck {
-  constructor(
-    private readonly store: S3ObjectStore,
-    private readonly kms: ReturnType<typeof createKmsClient>,
-  ) {}
-
-  locations(job: JobRecord): PrecheckResult {
-    const input = job.inputS3Uri ? parseS3Uri(job.inputS3Uri) : undefined;
-    if (!input) return { ok: false, message: `The input S3 URI ${JSON.stringify(job.inputS3Uri)} is not a valid s3://bucket/prefix URI` };
-    const output = parseS3Uri(job.outputS3Uri);
-    if (!output) return { ok: false, message: `The output S3 URI ${JSON.stringify(job.outputS3Uri)} is not a valid s3://bucket/prefix URI` };
-    return { ok: true, locations: { input, jobFolder: { bucket: output.bucket, key: joinKey(output.key, `${job.datastoreId}-FHIR_IMPORT-${job.id}`) } } };
-  }
+  constructor(private readonly store: S3ObjectStore) {}
 
   /**
    * The input objects in key order: the object the URI names if it exists, else every object
@@ -66,10 +64,8 @@ export class ImportPrecheck {
     }
   }
 
-  /** The KMS key and the output location, checked by writing an empty probe object with SSE-KMS. */
+  /** The output location, checked by writing an empty probe object with SSE-KMS (the job's key). */
   async checkOutput(job: JobRecord, jobFolder: S3Location): Promise<string | undefined> {
-    const keyProblem = await kmsKeyProblem(this.kms, job.kmsKeyId);
-    if (keyProblem) return keyProblem;
     try {
       const probe = joinKey(jobFolder.key, WRITE_CHECK_OBJECT);
       await this.store.write(jobFolder.bucket, probe, '', { kmsKeyId: job.kmsKeyId }, 'text/plain');

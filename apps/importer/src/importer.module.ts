@@ -1,5 +1,5 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { createKmsClient, createS3Client, S3ObjectStore } from '@fhirlake/cloud';
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { JobAwsClients } from '@fhirlake/cloud';
 import type { BaseEnv } from '@fhirlake/config';
 import { WORKER_ID, WORKER_PG_POOL, WORKER_REDIS, WorkerInfrastructureModule } from '@fhirlake/coordination';
 import { FhirResourceRepository, ImportCheckpointRepository, JobRepository } from '@fhirlake/persistence';
@@ -17,7 +17,9 @@ import { IMPORT_JOB_HANDLERS } from './queue-job-handler';
 import { RunImportHandler } from './run-import.handler';
 
 @Module({})
-export class ImporterModule {
+export class ImporterModule implements OnApplicationShutdown {
+  constructor(@Inject(JobAwsClients) private readonly aws: JobAwsClients) {}
+
   /** `settings` default to the IMPORTER_* environment variables (validated here, at boot). */
   static forRoot(env: BaseEnv, settings: ImporterSettings = loadImporterSettings()): DynamicModule {
     return {
@@ -25,20 +27,19 @@ export class ImporterModule {
       imports: [WorkerInfrastructureModule.forRoot(env, 'importer')],
       providers: [
         { provide: IMPORTER_SETTINGS, useValue: settings },
+        // Per-job clients (assume-role mode) are destroyed as soon as their import ends.
+        { provide: JobAwsClients, useFactory: () => new JobAwsClients(env) },
         {
           provide: ImportJobService,
-          inject: [WORKER_PG_POOL, JobRepository],
-          useFactory: (pool: Pool, jobs: JobRepository) => {
-            const store = new S3ObjectStore(createS3Client(env));
+          inject: [WORKER_PG_POOL, JobRepository, JobAwsClients],
+          useFactory: (pool: Pool, jobs: JobRepository, aws: JobAwsClients) => {
             const checkpoints = new ImportCheckpointRepository(pool);
-            return new ImportJobService(
-              jobs,
-              new FhirResourceRepository(pool),
-              checkpoints,
-              new ImportPrecheck(store, createKmsClient(env)),
-              new ImportFileLoader(store, new ImportBatchCommitter(jobs, checkpoints), settings),
-              new ImportOutputWriter(store, checkpoints),
-            );
+            const committer = new ImportBatchCommitter(jobs, checkpoints);
+            return new ImportJobService(jobs, new FhirResourceRepository(pool), checkpoints, aws, ({ store }) => ({
+              precheck: new ImportPrecheck(store),
+              loader: new ImportFileLoader(store, committer, settings),
+              outputs: new ImportOutputWriter(store, checkpoints),
+            }));
           },
         },
         {
@@ -51,5 +52,9 @@ export class ImporterModule {
         ImportQueueWorker,
       ],
     };
+  }
+
+  onApplicationShutdown(): void {
+    this.aws.destroy();
   }
 }

@@ -2,7 +2,8 @@ import { DisableKeyCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { JobExecution } from '@fhirlake/coordination';
 import { ImportCheckpointMismatchError, ImportCheckpointRepository, JobFencedError, type JobRecord } from '@fhirlake/persistence';
-import { waitFor } from '@fhirlake/testing';
+import { createDataAccessRole, testAwsEnv, waitFor } from '@fhirlake/testing';
+import { healthLakeDatastoreArn } from '@fhirlake/cloud';
 import { randomBytes } from 'node:crypto';
 import { ImportBatchCommitter } from '../src/import-batch.committer';
 import type { PreparedBatch } from '../src/import-batch';
@@ -21,6 +22,7 @@ import {
 } from './import-harness';
 
 describe('import job lifecycle', () => {
+  const env = testAwsEnv();
   let bed: ImportTestBed;
   let importer: INestApplicationContext;
 
@@ -34,32 +36,69 @@ describe('import job lifecycle', () => {
     await bed?.close();
   });
 
-  /** Runs an import expected to fail; checks the message and that nothing was written anywhere. */
-  async function expectFailure(options: Partial<Parameters<typeof submitImport>[2]>, message: RegExp, datastoreId?: string): Promise<JobRecord> {
+  /** Runs an import expected to fail; checks the message (exact, or a pattern) and that nothing was written anywhere. */
+  async function expectFailure(options: Partial<Parameters<typeof submitImport>[2]>, message: string | RegExp, datastoreId?: string): Promise<JobRecord> {
     const ds = datastoreId ?? (await createDatastore(bed.sql));
-    const job = await waitForJob(bed, (await submitImport(bed, ds, { input: `s3://${bed.bucket}/small/`, ...options })).id);
-    expect([job.status, job.message]).toEqual(['FAILED', expect.stringMatching(message)]);
+    const output = `out-${randomBytes(3).toString('hex')}`;
+    const job = await waitForJob(bed, (await submitImport(bed, ds, { input: `s3://${bed.bucket}/small/`, output: `s3://${bed.bucket}/${output}`, ...options })).id);
+    expect([job.status, job.message]).toEqual(['FAILED', typeof message === 'string' ? message : expect.stringMatching(message)]);
     expect((await storedResources(bed.sql, ds)).size).toBe(0);
-    expect(await readObjects(bed.s3, bed.bucket, jobFolderKey(job))).toEqual([]);
+    expect(await readObjects(bed.s3, bed.bucket, `${output}/`)).toEqual([]);
     return job;
   }
+  const missing = (role: string, action: string, resource: string) => `Data access role ${role} is missing ${action} on ${resource}`;
 
   it('fails with a clear message when the input prefix holds no objects', async () => {
     await expectFailure({ input: `s3://${bed.bucket}/nothing-here/` }, new RegExp(`^No input objects found at s3://${bed.bucket}/nothing-here/$`));
   });
 
-  it('fails when the input bucket does not exist', async () => {
-    await expectFailure({ input: 's3://no-such-bucket-fhirlake/in/' }, /^The input bucket no-such-bucket-fhirlake does not exist$/);
+  it('fails when the input bucket does not exist (the role was granted nothing on it either)', async () => {
+    await expectFailure(
+      { input: 's3://no-such-bucket-fhirlake/in/' },
+      [
+        missing(bed.roleArn, 's3:GetObject', 'arn:aws:s3:::no-such-bucket-fhirlake/in/*'),
+        missing(bed.roleArn, 's3:ListBucket', 'arn:aws:s3:::no-such-bucket-fhirlake'),
+        'input bucket no-such-bucket-fhirlake does not exist',
+      ].join('; '),
+    );
   });
 
   it('fails when the KMS key is disabled, before writing anything', async () => {
     const keyId = (await bed.kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
     await bed.kms.send(new DisableKeyCommand({ KeyId: keyId }));
-    await expectFailure({ kmsKeyId: keyId }, /KMS key .* is not enabled \(state Disabled\)/);
+    await expectFailure({ kmsKeyId: keyId }, `KMS key ${keyId} is not enabled (state Disabled)`);
   });
 
-  it('fails when the output bucket does not exist', async () => {
-    await expectFailure({ output: 's3://no-such-output-fhirlake/out' }, /^The output bucket no-such-output-fhirlake does not exist$/);
+  it('fails when the output bucket does not exist (the role was granted nothing on it either)', async () => {
+    const ds = await createDatastore(bed.sql);
+    const job = await waitForJob(bed, (await submitImport(bed, ds, { input: `s3://${bed.bucket}/small/`, output: 's3://no-such-output-fhirlake/out' })).id);
+    expect([job.status, job.message]).toEqual([
+      'FAILED',
+      [
+        missing(bed.roleArn, 's3:PutObject', 'arn:aws:s3:::no-such-output-fhirlake/out/*'),
+        missing(bed.roleArn, 's3:ListBucket', 'arn:aws:s3:::no-such-output-fhirlake'),
+        missing(bed.roleArn, 's3:GetBucketPublicAccessBlock', 'arn:aws:s3:::no-such-output-fhirlake'),
+        missing(bed.roleArn, 's3:GetEncryptionConfiguration', 'arn:aws:s3:::no-such-output-fhirlake'),
+        'output bucket no-such-output-fhirlake does not exist',
+      ].join('; '),
+    ]);
+    expect((await storedResources(bed.sql, ds)).size).toBe(0);
+  });
+
+  it('fails when the data access role lacks s3:PutObject on the output: nothing loaded, no object written', async () => {
+    const role = await createDataAccessRole({ input: bed.bucket, output: bed.bucket, keyArn: bed.kmsKeyArn }, { without: ['s3:PutObject'] });
+    const job = await expectFailure({ dataAccessRoleArn: role }, /is missing s3:PutObject/);
+    expect(job.message).toBe(missing(role, 's3:PutObject', `arn:aws:s3:::${bed.bucket}/${job.outputS3Uri.split('/').pop()}/*`));
+  });
+
+  it('fails when the role trusts the service only for another datastore (confused deputy): nothing loaded, no object written', async () => {
+    const [ds, other] = [await createDatastore(bed.sql), await createDatastore(bed.sql)];
+    const role = await createDataAccessRole({ input: bed.bucket, output: bed.bucket, keyArn: bed.kmsKeyArn }, { datastoreIds: [other] });
+    await expectFailure(
+      { dataAccessRoleArn: role },
+      `Data access role ${role} trusts ${env.FHIRLAKE_SERVICE_PRINCIPAL} only under conditions (aws:SourceAccount, aws:SourceArn) that do not hold for datastore ${healthLakeDatastoreArn(env.AWS_REGION, env.FHIRLAKE_ACCOUNT_ID, ds)} (account ${env.FHIRLAKE_ACCOUNT_ID})`,
+      ds,
+    );
   });
 
   it('fails when the datastore is being deleted', async () => {

@@ -1,15 +1,17 @@
+import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DisableKeyCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { JobExecution } from '@fhirlake/coordination';
 import { ImportCheckpointMismatchError, ImportCheckpointRepository, JobFencedError, type JobRecord } from '@fhirlake/persistence';
-import { createDataAccessRole, testAwsEnv, waitFor } from '@fhirlake/testing';
-import { healthLakeDatastoreArn } from '@fhirlake/cloud';
+import { createIamClient, healthLakeDatastoreArn } from '@fhirlake/cloud';
+import { createDataAccessRole, dataAccessPolicy, testAwsEnv, waitFor } from '@fhirlake/testing';
 import { randomBytes } from 'node:crypto';
 import { ImportBatchCommitter } from '../src/import-batch.committer';
 import type { PreparedBatch } from '../src/import-batch';
 import {
   createDatastore,
   createImportTestBed,
+  dispatch,
   generatedLines,
   type ImportTestBed,
   jobFolderKey,
@@ -105,6 +107,29 @@ describe('import job lifecycle', () => {
     const ds = await createDatastore(bed.sql);
     await bed.sql.query(`UPDATE datastore SET status = 'DELETING' WHERE id = $1`, [ds]);
     await expectFailure({}, new RegExp(`Datastore ${ds} is DELETING`), ds);
+  });
+
+  it('checks again when a worker resumes a job: a role that lost s3:GetObject since the job was planned fails it, and nothing is loaded', async () => {
+    const ds = await createDatastore(bed.sql);
+    const targets = { input: bed.bucket, output: bed.bucket, keyArn: bed.kmsKeyArn };
+    const role = await createDataAccessRole(targets);
+    const job = await submitImport(bed, ds, { input: `s3://${bed.bucket}/small/`, output: `s3://${bed.bucket}/resumed`, dataAccessRoleArn: role, dispatch: false });
+    // A first worker passed the checks, planned the input and died before loading anything.
+    const checkpoints = new ImportCheckpointRepository(bed.sql);
+    const first = (await bed.jobs.claim(job.id, 'worker-gone'))!;
+    await bed.jobs.fenced(job.id, first.epoch, (c) => checkpoints.plan(c, job.id, [{ s3Key: 'small/a.ndjson', sizeBytes: 100, gzip: false, outputName: 'a.ndjson' }]));
+    // Meanwhile the role's policy loses s3:GetObject.
+    const iam = createIamClient(env);
+    await iam.send(new PutRolePolicyCommand({ RoleName: role.split('/').pop(), PolicyName: 'inline-0', PolicyDocument: JSON.stringify(dataAccessPolicy(targets, { without: ['s3:GetObject'] })) }));
+    iam.destroy();
+
+    await dispatch(bed, job);
+    const done = await waitForJob(bed, job.id);
+    expect([done.status, done.message]).toEqual(['FAILED', missing(role, 's3:GetObject', `arn:aws:s3:::${bed.bucket}/small/*`)]);
+    expect(done.epoch).toBeGreaterThan(first.epoch);
+    expect((await storedResources(bed.sql, ds)).size).toBe(0);
+    expect((await checkpoints.files(job.id))[0]).toMatchObject({ state: 'PENDING', nextLine: 1 });
+    expect(await readObjects(bed.s3, bed.bucket, 'resumed/')).toEqual([]);
   });
 
   it('fences a stale worker: after a second claim, the first epoch cannot commit, and a batch never commits twice', async () => {

@@ -127,6 +127,42 @@ describe('SMART on FHIR bearer tokens', () => {
     expect(bobObs.json.meta.versionId).toBe('1');
   });
 
+  it('judges each version of a resource on its own content for vread and _history (resources moved into or out of the compartment)', async () => {
+    const obs = (id: string, patient: string) => ({ resourceType: 'Observation', id, status: 'final', code: { text: 'bp' }, subject: { reference: `Patient/${patient}` } });
+    // moved-in: bob's record first (v1), then alice's (v2). moved-out: alice's (v1), bob's (v2), then deleted (v3).
+    for (const body of [obs('moved-in', 'bob'), obs('moved-in', 'alice'), obs('moved-out', 'alice'), obs('moved-out', 'bob')]) expect((await put(body)).status).toBeLessThan(300);
+    expect((await signedSend(gw, admin.key, { method: 'DELETE', path: `${base}/Observation/moved-out` })).status).toBe(204);
+    const [alice, bob] = [await issuer.mint({ scope: 'patient/*.read', patient: 'alice' }), await issuer.mint({ scope: 'patient/*.read', patient: 'bob' })];
+    const status = async (token: string, path: string) => (await call(token, 'GET', path)).status;
+    const history = async (token: string, path: string, query?: Record<string, string>) => {
+      const res = await call(token, 'GET', `${path}/_history`, query ? { query } : {});
+      if (res.status !== 200) return res.status;
+      const entries = res.json.entry as Array<{ resource?: { subject: { reference: string } }; response: { etag: string } }>;
+      return { total: res.json.total, versions: entries.map((e) => `${e.response.etag} ${e.resource?.subject.reference ?? 'deleted'}`) };
+    };
+
+    expect(await status(alice, 'Observation/moved-in/_history/1')).toBe(404); // bob's version: never alice's
+    expect(await status(alice, 'Observation/moved-in/_history/2')).toBe(200);
+    expect(await history(alice, 'Observation/moved-in')).toEqual({ total: 1, versions: ['W/"2" Patient/alice'] });
+    expect(await status(bob, 'Observation/moved-in/_history/1')).toBe(200);
+    expect(await status(bob, 'Observation/moved-in/_history/2')).toBe(404);
+    expect(await history(bob, 'Observation/moved-in')).toEqual({ total: 1, versions: ['W/"1" Patient/bob'] });
+
+    expect(await status(alice, 'Observation/moved-out/_history/1')).toBe(200); // alice's own old version
+    expect(await status(alice, 'Observation/moved-out/_history/2')).toBe(404);
+    expect(await status(alice, 'Observation/moved-out/_history/3')).toBe(404); // deleting bob's version is bob's business
+    expect(await history(alice, 'Observation/moved-out')).toEqual({ total: 1, versions: ['W/"1" Patient/alice'] });
+    expect(await status(bob, 'Observation/moved-out/_history/3')).toBe(410);
+    expect(await history(bob, 'Observation/moved-out')).toEqual({ total: 2, versions: ['W/"3" deleted', 'W/"2" Patient/bob'] });
+    expect(await history(bob, 'Observation/moved-out', { _count: '1', _offset: '1' })).toEqual({ total: 2, versions: ['W/"2" Patient/bob'] });
+    // A resource with no version in the compartment does not exist for the token; system scopes see everything.
+    expect(await history(alice, 'Observation/obs-bob')).toBe(404);
+    expect(await history(await issuer.mint({ scope: 'system/Observation.read' }), 'Observation/moved-out')).toEqual({
+      total: 3,
+      versions: ['W/"3" deleted', 'W/"2" Patient/bob', 'W/"1" Patient/alice'],
+    });
+  });
+
   it('refuses patient/ scopes without a patient claim, and constrained scopes outside searches', async () => {
     const noPatient = await issuer.mint({ scope: 'patient/*.read' });
     const res = await call(noPatient, 'GET', 'Observation/obs-alice');

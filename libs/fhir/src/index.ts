@@ -5,4 +5,4 @@ export { isValidFhirId, parseFhirInstant } from './fhir-primitives';
 export { stampMeta, type MetaStamp } from './meta-stamp';
 export { validateResource, assertValidResource, type ValidationLevel } from './resource-validator';
 export { extractReferences, isReferencePath, parseReference, type ExtractedReference, type ReferenceKind } from './reference-extractor';
-export { patientCompartmentPaths, patientCompartmentResourceTypes } from './patient-compartment';
+export { isInPatientCompartment, patientCompartmentPaths, patientCompartmentResourceTypes } from './patient-compartment';

@@ -1,5 +1,5 @@
 import type { Resource } from './fhir-types';
-import { expressionPaths, patientCompartmentPaths, patientCompartmentResourceTypes } from './patient-compartment';
+import { expressionPaths, isInPatientCompartment, patientCompartmentPaths, patientCompartmentResourceTypes } from './patient-compartment';
 import { extractReferences } from './reference-extractor';
 import { loadSyntheaResources } from './testing/synthea-fixture';
 
@@ -51,6 +51,20 @@ describe('patient compartment', () => {
     expect(() => expressionPaths('Observation', '(Observation.value as Reference)')).toThrow('not a Reference element');
   });
 
+  it('judges one resource body: the patient itself, or a reference at a compartment path', () => {
+    const obs = (subject: string, extra: object = {}) => ({ resourceType: 'Observation', id: 'o', status: 'final', code: { text: 'x' }, subject: { reference: subject }, ...extra });
+    expect(isInPatientCompartment(obs('Patient/alice'), 'alice')).toBe(true);
+    expect(isInPatientCompartment(obs('Patient/bob'), 'alice')).toBe(false);
+    expect(isInPatientCompartment(obs('Patient/bob', { performer: [{ reference: 'Patient/alice' }] }), 'alice')).toBe(true);
+    // A reference at a path outside the compartment definition, or inside a contained resource, does not count.
+    expect(isInPatientCompartment(obs('Group/g', { focus: [{ reference: 'Patient/alice' }] }), 'alice')).toBe(false);
+    expect(isInPatientCompartment(obs('Group/g', { contained: [{ resourceType: 'Observation', id: 'c', status: 'final', code: { text: 'y' }, subject: { reference: 'Patient/alice' } }] }), 'alice')).toBe(false);
+    expect(isInPatientCompartment({ resourceType: 'Patient', id: 'alice' }, 'alice')).toBe(true);
+    expect(isInPatientCompartment({ resourceType: 'Patient', id: 'bob', link: [{ other: { reference: 'Patient/alice' }, type: 'seealso' }] }, 'alice')).toBe(true);
+    expect(isInPatientCompartment({ resourceType: 'Organization', id: 'org', partOf: { reference: 'Patient/alice' } }, 'alice')).toBe(false);
+    expect(isInPatientCompartment(null, 'alice')).toBe(false);
+  });
+
   describe('Synthea fixture', () => {
     const resources = loadSyntheaResources();
     const patientIds = new Set(resources.filter((r) => r.resourceType === 'Patient').map((r) => r.id));
@@ -74,6 +88,15 @@ describe('patient compartment', () => {
         if (r.resourceType === 'Patient') expect(compartmentPatients(r)).toEqual([r.id]);
         if (!patientCompartmentResourceTypes().includes(r.resourceType)) expect(compartmentPatients(r)).toEqual([]);
       }
+    });
+
+    it('isInPatientCompartment agrees with the compartments above for every resource and patient', () => {
+      const patients = [...patientIds].filter((p): p is string => p !== undefined);
+      const disagreements = resources.flatMap((r) => {
+        const members = compartmentPatients(r);
+        return patients.filter((p) => isInPatientCompartment(r, p) !== members.includes(p)).map((p) => `${r.resourceType}/${r.id} for ${p}`);
+      });
+      expect(disagreements).toEqual([]);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { loadPackageJson } from './definitions-loader';
-import { isReferencePath } from './reference-extractor';
+import { extractReferences, isReferencePath } from './reference-extractor';
 
 interface CompartmentDefinition {
   resource: Array<{ code: string; param?: string[] }>;
@@ -32,6 +32,21 @@ export function patientCompartmentResourceTypes(): readonly string[] {
  */
 export function patientCompartmentPaths(resourceType: string): readonly string[] {
   return patientCompartment().get(resourceType) ?? [];
+}
+
+/**
+ * Whether `resource` (a resource body, e.g. one stored version) is in Patient `patientId`'s
+ * compartment, judged from its own content: it is that Patient, or a reference at one of its
+ * type's compartment paths targets `Patient/<patientId>`. Anything that is not a resource is in no
+ * compartment.
+ */
+export function isInPatientCompartment(resource: unknown, patientId: string): boolean {
+  if (typeof resource !== 'object' || resource === null) return false;
+  const { resourceType, id } = resource as { resourceType?: unknown; id?: unknown };
+  if (typeof resourceType !== 'string') return false;
+  if (resourceType === 'Patient' && id === patientId) return true;
+  const paths = patientCompartmentPaths(resourceType);
+  return paths.length > 0 && extractReferences(resource).some((r) => paths.includes(r.path) && r.targetType === 'Patient' && r.targetId === patientId);
 }
 
 function patientCompartment(): ReadonlyMap<string, readonly string[]> {

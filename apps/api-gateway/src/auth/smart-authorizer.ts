@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { extractReferences, FhirError, notFound, patientCompartmentPaths } from '@fhirlake/fhir';
+import { FhirError, isInPatientCompartment, notFound, patientCompartmentPaths } from '@fhirlake/fhir';
 import { FhirResourceRepository } from '@fhirlake/persistence';
 import { authorizeSmartAccess, type SmartContextKind } from '@fhirlake/policy';
 import type { Request } from 'express';
 import { AuthFailure } from './auth-failure';
 import type { Caller } from './caller';
-import { restrictToPatient } from './patient-search-restriction';
+import { restrictToPatient } from './patient-restriction';
 import { jsonBodyOf, type AuthorizationTarget, type SmartRequirement } from './route-authorization';
 
 type SmartCaller = Extract<Caller, { kind: 'smart' }>;
@@ -73,18 +73,27 @@ export class SmartAuthorizer {
         restrictToPatient(req, patientId);
         return;
       case 'create':
-        if (resourceType === 'Patient' || !this.bodyInCompartment(req, resourceType, paths, patientId)) throw this.outside(resourceType, id);
+        if (resourceType === 'Patient' || !this.bodyInCompartment(req, resourceType, patientId)) throw this.outside(resourceType, id);
         return;
       case 'update':
       case 'patch':
-        if (!this.bodyInCompartment(req, resourceType, paths, patientId)) throw this.outside(resourceType, id);
+        if (!this.bodyInCompartment(req, resourceType, patientId)) throw this.outside(resourceType, id);
         if (!(await this.storedInCompartment(datastoreId, resourceType, id ?? '', paths, patientId, true))) throw this.outside(resourceType, id);
         return;
       case 'read':
-      case 'vread':
-      case 'history-instance':
       case 'delete':
         if (!(await this.storedInCompartment(datastoreId, resourceType, id ?? '', paths, patientId, interaction === 'delete'))) throw this.outside(resourceType, id);
+        return;
+      case 'vread':
+      case 'history-instance':
+        // Every version of a Patient is that patient's. Other resources may have moved into or out
+        // of the compartment: the handler judges each version on its own content and answers only
+        // those in it (none: 404, as for a resource that does not exist).
+        if (resourceType === 'Patient') {
+          if (id !== patientId) throw this.outside(resourceType, id);
+          return;
+        }
+        restrictToPatient(req, patientId);
         return;
       default:
         return interaction satisfies never;
@@ -98,11 +107,11 @@ export class SmartAuthorizer {
     return failure;
   }
 
-  private bodyInCompartment(req: Request, resourceType: string, paths: readonly string[], patientId: string): boolean {
+  private bodyInCompartment(req: Request, resourceType: string, patientId: string): boolean {
     const body = jsonBodyOf(req);
     if (body === undefined) return true; // the handler rejects the missing or malformed body; nothing is written
     if (resourceType === 'Patient') return body.id === patientId;
-    return extractReferences(body).some((r) => paths.includes(r.path) && r.targetType === 'Patient' && r.targetId === patientId);
+    return isInPatientCompartment(body, patientId); // a body of another type is rejected by the handler
   }
 
   /** The current version is in the compartment; `missingOk` for writes to ids that do not exist yet. */

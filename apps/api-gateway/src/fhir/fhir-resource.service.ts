@@ -11,6 +11,12 @@ import {
   WriteRejectedError,
 } from '@fhirlake/persistence';
 
+/** Which stored versions a caller may see (e.g. a patient-context token: those in its compartment). */
+export type VersionFilter = (resource: ResourceBody) => boolean;
+
+/** Versions read per query when a history is filtered. */
+const HISTORY_CHUNK = 100;
+
 /** FHIR interactions on one datastore's resources (validation, versioning, reference index). */
 @Injectable()
 export class FhirResourceService {
@@ -36,19 +42,58 @@ export class FhirResourceService {
     return current;
   }
 
-  async readVersion(datastoreId: string, resourceType: string, id: string, versionId: number): Promise<StoredVersion> {
+  /** One version; with `visible`, a version it does not accept answers 404 like a missing one. */
+  async readVersion(datastoreId: string, resourceType: string, id: string, versionId: number, visible?: VersionFilter): Promise<StoredVersion> {
     await this.requireDatastore(datastoreId);
     const version = await this.resources.readVersion(datastoreId, resourceType, id, versionId);
-    if (!version) throw notFound(`${resourceType}/${id}/_history/${versionId} not found`);
+    if (!version || (visible && !(await this.isVisible(datastoreId, version, visible)))) throw notFound(`${resourceType}/${id}/_history/${versionId} not found`);
     if (version.deleted) throw gone(`${resourceType}/${id} version ${versionId} is a deletion`);
     return version;
   }
 
-  async history(datastoreId: string, resourceType: string, id: string, count: number, offset: number): Promise<{ versions: StoredVersion[]; total: number }> {
+  /**
+   * Versions of one resource, newest first, a page of `count` from `offset`. With `visible`, only
+   * the versions it accepts (a deletion goes with the version it deleted), paged and counted after
+   * filtering; the versions are read in chunks, so memory stays bounded however long the history.
+   */
+  async history(datastoreId: string, resourceType: string, id: string, count: number, offset: number, visible?: VersionFilter): Promise<{ versions: StoredVersion[]; total: number }> {
     await this.requireDatastore(datastoreId);
-    const result = await this.resources.history(datastoreId, resourceType, id, count, offset);
+    const result = visible ? await this.filteredHistory(datastoreId, resourceType, id, count, offset, visible) : await this.resources.history(datastoreId, resourceType, id, count, offset);
     if (result.total === 0) throw notFound(`${resourceType}/${id} not found`);
     return result;
+  }
+
+  private async filteredHistory(datastoreId: string, resourceType: string, id: string, count: number, offset: number, visible: VersionFilter): Promise<{ versions: StoredVersion[]; total: number }> {
+    const page: StoredVersion[] = [];
+    let total = 0;
+    const take = (v: StoredVersion) => {
+      if (total >= offset && page.length < count) page.push(v);
+      total++;
+    };
+    let deletions: StoredVersion[] = []; // newer than the next version with content, which decides for them
+    let below = Number.POSITIVE_INFINITY; // versions written while paging shift the offsets: skip what was seen
+    for (let at = 0; ; at += HISTORY_CHUNK) {
+      const { versions } = await this.resources.history(datastoreId, resourceType, id, HISTORY_CHUNK, at);
+      for (const v of versions) {
+        if (v.versionId >= below) continue;
+        below = v.versionId;
+        if (!v.resource) {
+          deletions.push(v);
+          continue;
+        }
+        if (visible(v.resource)) [...deletions, v].forEach(take);
+        deletions = [];
+      }
+      if (versions.length < HISTORY_CHUNK) break;
+    }
+    return { versions: page, total };
+  }
+
+  /** Whether `visible` accepts the version; a deletion has no content and goes with the version it deleted. */
+  private async isVisible(datastoreId: string, version: StoredVersion, visible: VersionFilter): Promise<boolean> {
+    let v: StoredVersion | undefined = version;
+    while (v && !v.resource) v = v.versionId > 1 ? await this.resources.readVersion(datastoreId, v.resourceType, v.id, v.versionId - 1) : undefined;
+    return v?.resource ? visible(v.resource) : false;
   }
 
   /** Deletes a resource; deleting one already deleted succeeds without a new version. */

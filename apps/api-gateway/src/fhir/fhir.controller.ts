@@ -5,7 +5,7 @@ import { badRequest, methodNotAllowed } from '@fhirlake/fhir';
 import type { StoredVersion } from '@fhirlake/persistence';
 import type { Request, Response } from 'express';
 import { FhirAction, FhirUnsupportedInteraction } from '../auth/fhir-actions';
-import { restrictSearch } from '../auth/patient-search-restriction';
+import { restrictSearch, restrictVersions } from '../auth/patient-restriction';
 import { GATEWAY_CONFIG } from '../infrastructure/tokens';
 import { requestBaseUrl } from '../http/request-base-url';
 import { historyBundle, searchBundle } from './bundles';
@@ -97,7 +97,7 @@ export class FhirController {
     const resourceType = requireResourceType(type);
     const unknown = Object.keys(query).filter((k) => !['_count', '_offset', '_format'].includes(k));
     if (unknown.length > 0) throw badRequest(`History parameter(s) not supported: ${unknown.join(', ')}`);
-    const { versions, total } = await this.service.history(datastoreId, resourceType, requireId(id), count, offset);
+    const { versions, total } = await this.service.history(datastoreId, resourceType, requireId(id), count, offset, restrictVersions(req));
     const base = this.fhirBase(req, datastoreId);
     send(res, 200, historyBundle(base, versions, { selfUrl: `${base}${resourceType}/${id}/_history`, count, offset, total }));
   }
@@ -107,7 +107,7 @@ export class FhirController {
   @ApiOperation({ summary: 'Read one version (vread)' })
   async vread(@Param('datastoreId') datastoreId: string, @Param('resourceType') type: string, @Param('id') id: string, @Param('versionId') versionId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (!/^\d{1,9}$/.test(versionId)) throw badRequest(`Invalid version id ${JSON.stringify(versionId.slice(0, 20))}`);
-    const stored = await this.service.readVersion(datastoreId, requireResourceType(type), requireId(id), Number(versionId));
+    const stored = await this.service.readVersion(datastoreId, requireResourceType(type), requireId(id), Number(versionId), restrictVersions(req));
     this.sendVersion(req, res, 200, stored, datastoreId, false);
   }
 

@@ -9,47 +9,34 @@
  * EXPORTER_* / DATABASE_POOL_SIZE variables are passed to the exporters.
  *
  * Exporters run as in production (`npm run build` output, plain node), built here into
- * tmp/export-bench-build; `--runtime swc` runs them from source through @swc-node/register
+ * tmp/bench-build; `--runtime swc` runs them from source through @swc-node/register
  * instead (as the e2e tests do), which adds ~150 MB of RSS for the in-process compiler. Exporters
  * get NODE_OPTIONS=--max-semi-space-size=2 (the recommended exporter setting) unless
  * EXPORTER_NODE_OPTIONS says otherwise. BENCH_SKIP_TWO=1 skips the two-replica run.
  */
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createKmsClient, createS3Client } from '@fhirlake/cloud';
+import { createS3Client } from '@fhirlake/cloud';
 import { baseEnvSchema, loadConfig } from '@fhirlake/config';
 import { JobDispatcher } from '@fhirlake/coordination';
 import { createPgPool, JobRepository, type JobRecord } from '@fhirlake/persistence';
-import { type AppProcess, createTestDatabase, type MotoServer, spawnApp, startMoto, uniqueRedisPrefix } from '@fhirlake/testing';
-import { spawn, spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { type AppProcess, createJobDestinations, createTestDatabase, type MotoServer, startMoto, uniqueRedisPrefix } from '@fhirlake/testing';
 import IORedis, { type Redis } from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { Pool as PgPool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { benchRuntime, buildApps, memoryMb, startApp } from './bench-process';
 import { loadBenchData } from './export-bench-data';
 
 const argCount = process.argv.indexOf('--count');
 const COUNT = Number(argCount > 0 ? process.argv[argCount + 1] : (process.env.BENCH_COUNT ?? 200_000));
 /** Recommended for exporter deployments: a small young generation frees upload buffers sooner (~40 MB less peak RSS). */
 const EXPORTER_NODE_OPTIONS = process.env.EXPORTER_NODE_OPTIONS ?? '--max-semi-space-size=2';
-const RUNTIME = process.argv.includes('--runtime') ? process.argv[process.argv.indexOf('--runtime') + 1] : 'dist';
-const ROOT = path.resolve(__dirname, '..');
-const BUILD_DIR = path.join(ROOT, 'tmp', 'export-bench-build');
+const RUNTIME = benchRuntime(process.argv);
 const MB = 1024 * 1024;
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
-
-function peakRssMb(pid: number): number {
-  try {
-    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
 
 /** Raw baseline: one COPY of the rows' JSON text piped into one plain (no SSE-KMS) multipart upload. */
 async function rawBaseline(sql: PgPool, s3: S3Client, bucket: string, datastoreId: string): Promise<{ seconds: number; bytes: number }> {
@@ -69,34 +56,6 @@ async function rawBaseline(sql: PgPool, s3: S3Client, bucket: string, datastoreI
   }
 }
 
-/** Compiles the apps as `npm run build` does, into tmp/ (gitignored). */
-function buildExporter(): void {
-  const built = spawnSync(process.execPath, ['-r', '@swc-node/register', 'scripts/build.ts', '--out-dir', BUILD_DIR], { cwd: ROOT, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}${built.stderr}`);
-}
-
-/** An exporter process: the compiled app under plain node, or the sources through swc-node. */
-function startExporter(env: Record<string, string>): AppProcess {
-  if (RUNTIME === 'swc') return spawnApp('exporter', { ...env, NODE_OPTIONS: EXPORTER_NODE_OPTIONS });
-  const child = spawn(process.execPath, [path.join(BUILD_DIR, 'apps/exporter/src/main.js')], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: EXPORTER_NODE_OPTIONS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  return {
-    child,
-    output: () => output,
-    exited,
-    async waitForOutput(pattern, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(output)) {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`exporter: ${pattern} not seen; output:\n${output.slice(-3000)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-  };
-}
-
 interface ExportRun {
   seconds: number;
   /** Until the plan was committed (snapshot time fixed, parts planned). */
@@ -106,17 +65,17 @@ interface ExportRun {
   files: number;
 }
 
-async function runExport(ctx: { sql: PgPool; redis: Redis; redisPrefix: string; dbUrl: string; bucket: string; kmsKeyId: string; datastoreId: string }, replicas: number): Promise<ExportRun> {
+async function runExport(ctx: { sql: PgPool; redis: Redis; redisPrefix: string; dbUrl: string; bucket: string; kmsKeyId: string; roleArn: string; datastoreId: string }, replicas: number): Promise<ExportRun> {
   const passThrough = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('EXPORTER_') || k === 'DATABASE_POOL_SIZE' || k === 'MALLOC_ARENA_MAX')) as Record<string, string>;
   const exporters: AppProcess[] = [];
   try {
-    for (let i = 0; i < replicas; i++) exporters.push(startExporter({ DATABASE_URL: ctx.dbUrl, REDIS_PREFIX: ctx.redisPrefix, LOG_LEVEL: 'log', ...passThrough }));
+    for (let i = 0; i < replicas; i++) exporters.push(startApp(RUNTIME, 'exporter', { DATABASE_URL: ctx.dbUrl, REDIS_PREFIX: ctx.redisPrefix, LOG_LEVEL: 'log', ...passThrough }, EXPORTER_NODE_OPTIONS));
     await Promise.all(exporters.map((e) => e.waitForOutput(/exporter workers started/, 60_000)));
     const jobs = new JobRepository(ctx.sql);
     const jobId = randomBytes(16).toString('hex');
     await jobs.create({
       id: jobId, datastoreId: ctx.datastoreId, kind: 'EXPORT', name: 'bench', clientToken: null, requestHash: createHash('sha256').update(jobId).digest('hex'),
-      dataAccessRoleArn: 'arn:aws:iam::000000000000:role/bench', outputS3Uri: `s3://${ctx.bucket}/export-${replicas}`, kmsKeyId: ctx.kmsKeyId,
+      dataAccessRoleArn: ctx.roleArn, outputS3Uri: `s3://${ctx.bucket}/export-${replicas}`, kmsKeyId: ctx.kmsKeyId,
     });
     const job = (await jobs.admitNext(ctx.datastoreId))!;
     const dispatcher = new JobDispatcher(ctx.redis, ctx.redisPrefix);
@@ -128,7 +87,7 @@ async function runExport(ctx: { sql: PgPool; redis: Redis; redisPrefix: string; 
     const peaks = exporters.map(() => 0);
     while (!final) {
       await new Promise((r) => setTimeout(r, 100));
-      exporters.forEach((e, i) => (peaks[i] = Math.max(peaks[i], peakRssMb(e.child.pid!))));
+      exporters.forEach((e, i) => (peaks[i] = Math.max(peaks[i], memoryMb(e.child.pid!))));
       const current = await jobs.find(jobId);
       if (!planSeconds && current?.progress.planned) planSeconds = seconds(start);
       if (current && ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCEL_COMPLETED'].includes(current.status)) final = current;
@@ -136,7 +95,7 @@ async function runExport(ctx: { sql: PgPool; redis: Redis; redisPrefix: string; 
       if (dead) throw new Error(`exporter exited:\n${dead.output().slice(-3000)}`);
     }
     const elapsed = seconds(start);
-    exporters.forEach((e, i) => (peaks[i] = Math.max(peaks[i], peakRssMb(e.child.pid!))));
+    exporters.forEach((e, i) => (peaks[i] = Math.max(peaks[i], memoryMb(e.child.pid!))));
     if (final.status !== 'COMPLETED') throw new Error(`export ended ${final.status}: ${final.message}`);
     if (process.env.BENCH_VERBOSE) exporters.forEach((e, i) => log(`--- exporter ${i + 1} ---\n${e.output().replace(/\x1b\[[0-9;]*m/g, '')}`));
     if (process.env.BENCH_VERBOSE) {
@@ -160,8 +119,7 @@ async function runExport(ctx: { sql: PgPool; redis: Redis; redisPrefix: string; 
 
 async function main(): Promise<void> {
   if (!Number.isInteger(COUNT) || COUNT < 1) throw new Error('--count must be a positive integer');
-  if (RUNTIME !== 'dist' && RUNTIME !== 'swc') throw new Error('--runtime must be dist or swc');
-  if (RUNTIME === 'dist') buildExporter();
+  if (RUNTIME === 'dist') buildApps();
   let moto: MotoServer | undefined;
   if (!process.env.AWS_ENDPOINT_URL) {
     moto = await startMoto();
@@ -176,7 +134,6 @@ async function main(): Promise<void> {
   const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   const env = loadConfig(baseEnvSchema, process.env);
   const s3 = createS3Client(env);
-  const kms = createKmsClient(env);
   try {
     const datastoreId = randomBytes(16).toString('hex');
     await sql.query(`INSERT INTO datastore (id, name, status) VALUES ($1, 'bench', 'ACTIVE')`, [datastoreId]);
@@ -184,10 +141,9 @@ async function main(): Promise<void> {
     const loadStart = process.hrtime.bigint();
     const { bytes } = await loadBenchData(sql, datastoreId, COUNT);
     log(`  ${(bytes / MB).toFixed(1)} MB of JSON (${Math.round(bytes / COUNT)} bytes/resource) in ${seconds(loadStart).toFixed(1)} s`);
-    const bucket = `bench-${randomBytes(4).toString('hex')}`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const kmsKeyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-    const ctx = { sql, redis, redisPrefix, dbUrl: db.url, bucket, kmsKeyId, datastoreId };
+    // A private, encrypted bucket, a key and a data access role the exporter's preflight accepts.
+    const { outputBucket: bucket, kmsKeyId, roleArn } = await createJobDestinations({ singleBucket: true });
+    const ctx = { sql, redis, redisPrefix, dbUrl: db.url, bucket, kmsKeyId, roleArn, datastoreId };
 
     const raw = await rawBaseline(sql, s3, bucket, datastoreId);
     const one = await runExport(ctx, 1);
@@ -203,7 +159,6 @@ async function main(): Promise<void> {
     log(`  2 replicas vs 1: ${(one.seconds / two.seconds).toFixed(2)}x`);
   } finally {
     s3.destroy();
-    kms.destroy();
     const keys = await redis.keys(`${redisPrefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();

@@ -1,31 +1,39 @@
 import type { S3ObjectStore } from '@fhirlake/cloud';
-import { type ValidationLevel } from '@fhirlake/fhir';
+import type { ValidationLevel } from '@fhirlake/fhir';
 import { isCancelling, type JobStatus } from '@fhirlake/jobs';
 import type { ImportFileRecord } from '@fhirlake/persistence';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { newBatch, type PreparedBatch } from './import-batch';
+import { type BatchEntry, newBatch, type PreparedBatch } from './import-batch';
 import type { ImportBatchCommitter, ImportRunState } from './import-batch.committer';
 import type { ImporterSettings } from './importer-settings';
-import { NdjsonLineSplitter } from './ndjson-line-splitter';
-import { assignedId, parseResourceLine } from './resource-line.parser';
+import { type NdjsonLine, NdjsonLineSplitter } from './ndjson-line-splitter';
+import type { ResourceParsePool } from './resource-parse.pool';
 
 export interface ImportFileRun extends ImportRunState {
   inputBucket: string;
   validationLevel: ValidationLevel;
 }
 
+/** Lines read for the next batch, not yet parsed; `batch` tracks the checkpoint they move to. */
+interface ReadLines {
+  batch: PreparedBatch;
+  lines: NdjsonLine[];
+}
+
 /**
- * Streams one input object (S3 -> gunzip if .gz -> line splitter -> parse/validate) into batches
- * and commits them. The next batch is parsed while the previous one commits, so the CPU work and
- * Postgres overlap; at most two batches are in memory. Resumes from the file's checkpoint: a
- * ranged read from its byte offset for plain ndjson, re-skipping lines for gzip.
+ * Streams one input object (S3 -> gunzip if .gz -> line splitter) into batches of lines, which the
+ * parse pool parses and validates (on other threads) while earlier batches commit, in input
+ * order. At most `parseThreads` batches are parsing, one is committing and one is being read, so
+ * memory stays bounded. Resumes from the file's checkpoint: a ranged read from its byte offset for
+ * plain ndjson, re-skipping lines for gzip.
  */
 export class ImportFileLoader {
   constructor(
     private readonly store: S3ObjectStore,
     private readonly committer: ImportBatchCommitter,
+    private readonly parser: ResourceParsePool,
     private readonly settings: ImporterSettings,
   ) {}
 
@@ -35,34 +43,50 @@ export class ImportFileLoader {
     const ranged = !file.gzip;
     const fromByte = ranged ? file.nextByte : 0;
     const splitter = new NdjsonLineSplitter({ firstLine: ranged ? file.nextLine : 1, startByte: fromByte, maxLineBytes: this.settings.maxLineBytes });
-    let batch = newBatch(file.fileIndex, file.nextLine, file.nextByte);
+    let read: ReadLines = { batch: newBatch(file.fileIndex, file.nextLine, file.nextByte), lines: [] };
+    const parsing: Array<Promise<PreparedBatch>> = [];
     let pending: Promise<JobStatus> | undefined;
     let cancelled = false;
 
-    const idFor = (line: number) => assignedId(run.execution.job.id, file.s3Key, line);
     const add = (lines: ReturnType<NdjsonLineSplitter['push']>) => {
+      const { batch } = read;
       for (const line of lines) {
         if (line.number < file.nextLine) continue; // gzip resume: already committed
-        const parsed = parseResourceLine(line, run.validationLevel, this.settings.maxLineBytes, idFor);
-        if (parsed.kind === 'resource') batch.entries.push({ line: line.number, bytes: line.end - line.start, resource: parsed.resource });
-        else if (parsed.kind === 'invalid') batch.entries.push({ line: line.number, bytes: line.end - line.start, issues: parsed.issues });
+        read.lines.push(line);
         batch.nextLine = line.number + 1;
         batch.nextByte = line.end;
         batch.byteCount += line.end - line.start;
       }
     };
-    /** Waits for the batch in flight; true when the job is being cancelled. */
+    const parse = async ({ batch, lines }: ReadLines, endOfFile: boolean): Promise<PreparedBatch> => {
+      const parsed = await this.parser.parse({ lines, level: run.validationLevel, maxLineBytes: this.settings.maxLineBytes, jobId: run.execution.job.id, s3Key: file.s3Key });
+      const entries: BatchEntry[] = [];
+      parsed.forEach((p, i) => {
+        const bytes = lines[i].end - lines[i].start;
+        if (p.kind === 'resource') entries.push({ line: lines[i].number, bytes, resource: p.resource });
+        else if (p.kind === 'invalid') entries.push({ line: lines[i].number, bytes, issues: p.issues });
+      });
+      return { ...batch, entries: [...entries, ...batch.entries], endOfFile };
+    };
+    /** Waits for the commit in flight; true when the job is being cancelled. */
     const settle = async () => {
       if (pending) cancelled ||= isCancelling(await pending);
       pending = undefined;
       return cancelled;
     };
-    const submit = async (endOfFile: boolean) => {
+    /** Starts committing the oldest parsed batch once the previous commit is done. */
+    const commitNext = async () => {
+      const batch = await parsing.shift()!;
       if (await settle()) return;
-      const full = { ...batch, endOfFile };
-      batch = newBatch(file.fileIndex, full.nextLine, full.nextByte);
-      pending = this.committer.commit(run, full);
+      pending = this.committer.commit(run, batch);
       pending.catch(() => undefined); // awaited by the next settle(); avoid an unhandled rejection meanwhile
+    };
+    const submit = async (endOfFile: boolean) => {
+      const next = parse(read, endOfFile);
+      next.catch(() => undefined); // awaited in order by commitNext()
+      parsing.push(next);
+      read = { batch: newBatch(file.fileIndex, read.batch.nextLine, read.batch.nextByte), lines: [] };
+      while (parsing.length > this.settings.parseThreads && !cancelled) await commitNext();
     };
     const isFull = (b: PreparedBatch) => b.nextLine - b.fromLine >= this.settings.batchLines || b.byteCount >= this.settings.batchBytes;
 
@@ -80,7 +104,7 @@ export class ImportFileLoader {
       try {
         for await (const chunk of source) {
           add(splitter.push(chunk as Buffer));
-          if (isFull(batch)) {
+          if (isFull(read.batch)) {
             await submit(false);
             if (cancelled) break;
           }
@@ -89,6 +113,7 @@ export class ImportFileLoader {
       } catch (error) {
         if (!isCorruptGzip(error)) throw error;
         // The rest of the file cannot be read: one customer error at the line where it broke.
+        const { batch } = read;
         batch.entries.push({ line: batch.nextLine, bytes: 0, issues: [{ severity: 'error', code: 'structure', diagnostics: `The file is not a valid gzip stream (${(error as Error).message})` }] });
         batch.nextLine++;
       } finally {
@@ -97,6 +122,7 @@ export class ImportFileLoader {
       }
     }
     if (!cancelled) await submit(true);
+    while (parsing.length > 0 && !cancelled) await commitNext();
     await settle();
     return cancelled ? 'cancelled' : 'loaded';
   }

@@ -13,12 +13,16 @@ import { ImportPrecheck } from './import-precheck';
 import { ImportQueueWorker } from './import-queue.worker';
 import { IMPORTER_SETTINGS } from './importer.tokens';
 import { type ImporterSettings, loadImporterSettings } from './importer-settings';
+import { ResourceParsePool } from './resource-parse.pool';
 import { IMPORT_JOB_HANDLERS } from './queue-job-handler';
 import { RunImportHandler } from './run-import.handler';
 
 @Module({})
 export class ImporterModule implements OnApplicationShutdown {
-  constructor(@Inject(JobAwsClients) private readonly aws: JobAwsClients) {}
+  constructor(
+    @Inject(JobAwsClients) private readonly aws: JobAwsClients,
+    @Inject(ResourceParsePool) private readonly parser: ResourceParsePool,
+  ) {}
 
   /** `settings` default to the IMPORTER_* environment variables (validated here, at boot). */
   static forRoot(env: BaseEnv, settings: ImporterSettings = loadImporterSettings()): DynamicModule {
@@ -29,15 +33,16 @@ export class ImporterModule implements OnApplicationShutdown {
         { provide: IMPORTER_SETTINGS, useValue: settings },
         // Per-job clients (assume-role mode) are destroyed as soon as their import ends.
         { provide: JobAwsClients, useFactory: () => new JobAwsClients(env) },
+        { provide: ResourceParsePool, useFactory: () => new ResourceParsePool(settings.parseThreads) },
         {
           provide: ImportJobService,
-          inject: [WORKER_PG_POOL, JobRepository, JobAwsClients],
-          useFactory: (pool: Pool, jobs: JobRepository, aws: JobAwsClients) => {
+          inject: [WORKER_PG_POOL, JobRepository, JobAwsClients, ResourceParsePool],
+          useFactory: (pool: Pool, jobs: JobRepository, aws: JobAwsClients, parser: ResourceParsePool) => {
             const checkpoints = new ImportCheckpointRepository(pool);
             const committer = new ImportBatchCommitter(jobs, checkpoints);
             return new ImportJobService(jobs, new FhirResourceRepository(pool), checkpoints, aws, ({ store }) => ({
               precheck: new ImportPrecheck(store),
-              loader: new ImportFileLoader(store, committer, settings),
+              loader: new ImportFileLoader(store, committer, parser, settings),
               outputs: new ImportOutputWriter(store, checkpoints),
             }));
           },
@@ -54,7 +59,8 @@ export class ImporterModule implements OnApplicationShutdown {
     };
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.aws.destroy();
+    await this.parser.close();
   }
 }

@@ -91,7 +91,7 @@ export function generatedLines(count: number, seed: string, options: { badEvery?
   return lines;
 }
 
-export const TEST_SETTINGS: ImporterSettings = { concurrency: 1, batchLines: 500, batchBytes: 8 * 1024 * 1024, maxLineBytes: 64 * 1024 };
+export const TEST_SETTINGS: ImporterSettings = { concurrency: 1, batchLines: 500, batchBytes: 8 * 1024 * 1024, parseThreads: 1, maxLineBytes: 64 * 1024 };
 
 /** An importer running in this process; `env`: extra variables (e.g. FHIRLAKE_ASSUME_ROLE). */
 export async function startImporter(bed: ImportTestBed, settings: Partial<ImporterSettings> = {}, env: Record<string, string> = {}): Promise<INestApplicationContext> {

@@ -1,0 +1,42 @@
+import { Piscina } from 'piscina';
+import path from 'node:path';
+import type { ParsedLine } from './resource-line.parser';
+import { parseResourceLineBatch, type ResourceLineBatch } from './resource-line-batch';
+
+/**
+ * Parses and validates line batches off the main thread, so JSON parsing and validation (most of
+ * an import's CPU) run on other cores while the main thread streams S3 and talks to Postgres.
+ * With 0 threads batches are parsed inline. Results come back per batch, so the caller keeps input
+ * order by awaiting batches in the order it submitted them.
+ */
+export class ResourceParsePool {
+  private readonly pool: Piscina<ResourceLineBatch, ParsedLine[]> | undefined;
+
+  /** `heapMb`: each thread's old-generation limit (compiling the FHIR schema validators needs ~150 MB). */
+  constructor(threads: number, heapMb = 256) {
+    if (threads === 0) return;
+    // From the build, the compiled .js next to this file; from source (tests, dev) the .ts file,
+    // loaded through the swc-node hook.
+    const fromSource = path.extname(__filename) === '.ts';
+    const filename = path.join(__dirname, `resource-parse.worker${fromSource ? '.ts' : '.js'}`);
+    const execArgv = fromSource && !process.execArgv.includes('@swc-node/register') ? [...process.execArgv, '-r', '@swc-node/register'] : process.execArgv;
+    this.pool = new Piscina({
+      filename,
+      execArgv,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // Explicit, so a small --max-old-space-size meant for the main thread cannot starve them.
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    });
+  }
+
+  parse(batch: ResourceLineBatch): Promise<ParsedLine[]> {
+    if (!this.pool) return Promise.resolve().then(() => parseResourceLineBatch(batch));
+    return this.pool.run(batch);
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close({ force: true });
+  }
+}

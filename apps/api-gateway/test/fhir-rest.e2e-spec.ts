@@ -79,6 +79,7 @@ describe('FHIR R4 REST API', () => {
     ['a bad date', 'post', 'Patient', JSON.stringify({ resourceType: 'Patient', birthDate: '1990-13-01' }), 422, 'value'],
     ['an id in the body differing from the URL', 'put', 'Patient/abc', JSON.stringify({ resourceType: 'Patient', id: 'xyz' }), 400, 'invalid'],
     ['an invalid id', 'put', 'Patient/bad_id!', JSON.stringify({ resourceType: 'Patient', id: 'bad_id!' }), 400, 'invalid'],
+    ['a string holding U+0000 (Postgres cannot store it)', 'put', 'Patient/nul', JSON.stringify({ resourceType: 'Patient', id: 'nul', name: [{ family: 'a\u0000b' }] }), 400, 'invalid'],
     ['an unknown resource type', 'post', 'Unicorn', JSON.stringify({ resourceType: 'Unicorn' }), 404, 'not-found'],
     ['an empty body', 'post', 'Patient', '', 400, 'invalid'],
   ])('rejects %s with an OperationOutcome and writes nothing', async (_label, method, path, body, status, code) => {

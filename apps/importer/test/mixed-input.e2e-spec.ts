@@ -5,8 +5,8 @@ import { assignedId } from '../src/resource-line.parser';
 import { createDatastore, createImportTestBed, type ImportTestBed, jobFolderKey, putObject, readObjects, startImporter, storedResources, submitImport, waitForJob } from './import-harness';
 
 const patient = (id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ resourceType: 'Patient', id, ...extra });
-/** Valid FHIR (a string may hold U+0000) that Postgres text columns cannot store: a server-side failure. */
-const nulReference = 'Practitioner/has\u0000nul';
+/** Valid FHIR that this test's database refuses (a CHECK constraint added below): a server-side failure. */
+const refusedReference = 'Practitioner/refused-by-the-server';
 
 // Line numbers are 1-based and count blank lines.
 const fileA = [
@@ -22,8 +22,9 @@ const fileA = [
   '   ', // 10 blank
   patient('p1', { active: true }), // 11 ok: p1 again -> version 2
   '[1,2]', // 12 customer: not an object
-  patient('p3', { generalPractitioner: [{ reference: nulReference }] }), // 13 server error
-  '{"resourceType":"Basic","id":"b1","code":{"text":"x"}}', // 14 ok, no trailing newline
+  patient('p3', { generalPractitioner: [{ reference: refusedReference }] }), // 13 server error
+  '{"resourceType":"Basic","id":"b1","code":{"text":"x"}}', // 14 ok
+  patient('p4', { name: [{ family: 'has\u0000nul' }] }), // 15 customer: U+0000 (no trailing newline)
 ].join('\r\n');
 const fileB = gzipSync([patient('g1'), patient('g2'), '{"resourceType":"Patient","id":"g3","birthDate":"not a date"}', ''].join('\n'));
 const fileC = `${patient('c1')}\n`;
@@ -36,6 +37,7 @@ describe('an import mixing good and bad lines', () => {
 
   beforeAll(async () => {
     bed = await createImportTestBed('mixed-import');
+    await bed.sql.query(`ALTER TABLE fhir_reference ADD CONSTRAINT refused_for_test CHECK (reference <> '${refusedReference}')`);
     await putObject(bed, 'mixed/a.ndjson', fileA);
     await putObject(bed, 'mixed/b.ndjson.gz', fileB);
     await putObject(bed, 'mixed/sub/c.json', fileC);
@@ -51,33 +53,34 @@ describe('an import mixing good and bad lines', () => {
 
   it('completes with errors and exact counts (scanned = imported + customer + server errors)', async () => {
     expect(job.status).toBe('COMPLETED_WITH_ERRORS');
-    expect(job.message).toMatch(/9 of 16 resource\(s\) were not imported \(8 customer error\(s\), 1 server error\(s\)\)/);
+    expect(job.message).toMatch(/10 of 17 resource\(s\) were not imported \(9 customer error\(s\), 1 server error\(s\)\)/);
     const objects = await readObjects(bed.s3, bed.bucket, jobFolderKey(job));
     const manifest = JSON.parse(objects.find((o) => o.key.endsWith('manifest.json'))!.text);
     expect(manifest).toMatchObject({
       inputDataConfig: { s3Uri: `s3://${bed.bucket}/mixed` },
       numberOfScannedFiles: 3,
       numberOfFilesImported: 3,
-      numberOfResourcesScanned: 16,
+      numberOfResourcesScanned: 17,
       numberOfResourcesImportedSuccessfully: 7,
-      numberOfResourcesWithCustomerError: 8,
+      numberOfResourcesWithCustomerError: 9,
       numberOfResourcesWithServerError: 1,
     });
-    expect(job.progress).toMatchObject({ TotalNumberOfResourcesScanned: 16, TotalNumberOfResourcesImported: 7, TotalNumberOfResourcesWithCustomerError: 8, TotalNumberOfFilesReadWithCustomerError: 2 });
+    expect(job.progress).toMatchObject({ TotalNumberOfResourcesScanned: 17, TotalNumberOfResourcesImported: 7, TotalNumberOfResourcesWithCustomerError: 9, TotalNumberOfFilesReadWithCustomerError: 2 });
   });
 
   it('writes one FAILURE line per bad input line, with its line number and an OperationOutcome', async () => {
     const objects = await readObjects(bed.s3, bed.bucket, `${jobFolderKey(job)}FAILURE/`);
     expect(objects.map((o) => o.key.split('/FAILURE/')[1])).toEqual(['a.ndjson', 'b.ndjson']);
     const failures = objects[0].text.trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(failures.map((f) => f.line)).toEqual([3, 4, 5, 6, 8, 9, 12, 13]);
+    expect(failures.map((f) => f.line)).toEqual([3, 4, 5, 6, 8, 9, 12, 13, 15]);
     for (const f of failures) {
       expect(f.file).toBe(`s3://${bed.bucket}/mixed/a.ndjson`);
       expect(f.outcome.resourceType).toBe('OperationOutcome');
       expect(f.outcome.issue[0]).toMatchObject({ severity: 'error', diagnostics: expect.any(String) });
     }
     const codes = failures.map((f) => f.outcome.issue[0].code);
-    expect(codes).toEqual(['structure', 'required', 'structure', 'value', expect.any(String), 'too-costly', 'structure', 'exception']);
+    expect(codes).toEqual(['structure', 'required', 'structure', 'value', expect.any(String), 'too-costly', 'structure', 'exception', 'invalid']);
+    expect(failures[8].outcome.issue[0]).toMatchObject({ expression: ['Patient.name[0].family'], diagnostics: expect.stringContaining('U+0000') });
     expect(failures[5].outcome.issue[0].diagnostics).toMatch(/limit is 65536 bytes/);
     const gz = objects[1].text.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(gz.map((f) => [f.file, f.line])).toEqual([[`s3://${bed.bucket}/mixed/b.ndjson.gz`, 3]]);

@@ -48,6 +48,20 @@ describe('validateResource', () => {
     }
   });
 
+  it.each(LEVELS)('rejects U+0000 anywhere (Postgres cannot store it) at level %s', (level) => {
+    const nested = { ...observation, subject: { reference: 'Patient/p\u0000' } };
+    expect(onlyIssue(nested, level)).toMatchObject({ code: 'invalid', expression: 'Observation.subject.reference' });
+    expect(onlyIssue(nested, level).diagnostics).toContain('U+0000');
+    expect(onlyIssue({ ...patient, name: [{ family: 'Doe', given: ['a', 'b\u0000'] }] }, level)).toMatchObject({ expression: 'Patient.name[0].given[1]' });
+    expect(onlyIssue({ ...patient, ['x\u0000']: 1 }, level)).toMatchObject({ code: 'invalid', expression: 'Patient' });
+  });
+
+  it.each(['structure-only', 'strict'] as const)('rejects other control characters but allows tab, LF and CR at level %s', (level) => {
+    expect(onlyIssue({ ...patient, name: [{ family: 'Do\u0007e' }] }, level)).toMatchObject({ code: 'invalid', expression: 'Patient.name[0].family' });
+    expect(onlyIssue({ ...patient, name: [{ family: 'Do\u001Fe' }] }, level).diagnostics).toContain('U+001F');
+    expect(validateResource({ ...patient, name: [{ family: 'Do\te', text: 'line\r\nnext' }] }, level)).toEqual([]);
+  });
+
   it('minimal ignores the body beyond type and id', () => {
     expect(validateResource({ ...patient, gender: 'robot', foo: 1 }, 'minimal')).toEqual([]);
   });

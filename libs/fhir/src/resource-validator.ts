@@ -37,10 +37,40 @@ export function validateResource(input: unknown, level: ValidationLevel = 'stric
     const diagnostics = `Invalid id ${JSON.stringify(id)?.slice(0, 100)}; expected [A-Za-z0-9-.]{1,64}`;
     return [{ severity: 'error', code: 'value', diagnostics, expression: `${resourceType}.id` }];
   }
+  const badCharacter = forbiddenCharacter(input, resourceType, level === 'minimal' ? NUL : CONTROL_CHARACTERS);
+  if (badCharacter) return [badCharacter];
   if (level === 'minimal') return [];
   const validate = schemaValidator(level, resourceType);
   if (validate(input)) return [];
   return schemaIssues(resourceType, validate.errors ?? []);
+}
+
+/** FHIR strings SHALL NOT contain characters below U+0020 other than tab, LF and CR. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+/** Even at `minimal`: Postgres cannot store U+0000 in text or json. */
+const NUL = /\u0000/;
+
+/** The first string (or property name) holding a `forbidden` character, as an issue naming where. */
+function forbiddenCharacter(value: unknown, path: string, forbidden: RegExp): ValidationIssue | undefined {
+  if (typeof value === 'string') {
+    if (!forbidden.test(value)) return undefined;
+    const code = value.codePointAt(value.search(forbidden))!.toString(16).toUpperCase().padStart(4, '0');
+    return { severity: 'error', code: 'invalid', diagnostics: `${path} contains the control character U+${code}, which FHIR strings may not hold`, expression: path };
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const issue = forbiddenCharacter(value[i], `${path}[${i}]`, forbidden);
+      if (issue) return issue;
+    }
+    return undefined;
+  }
+  for (const key in value) {
+    if (forbidden.test(key)) return { severity: 'error', code: 'invalid', diagnostics: `${path} has a property name containing a control character`, expression: path };
+    const issue = forbiddenCharacter((value as Record<string, unknown>)[key], `${path}.${key}`, forbidden);
+    if (issue) return issue;
+  }
+  return undefined;
 }
 
 /**

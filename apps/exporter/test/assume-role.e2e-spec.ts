@@ -1,20 +1,24 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { healthLakeDatastoreArn, JobAwsClients } from '@fhirlake/cloud';
-import { motoAssumedRoles, recordMotoRequests, testAwsEnv, waitFor } from '@fhirlake/testing';
+import { motoAssumedRoles, type PrivateMoto, recordMotoRequests, testAwsEnv, usePrivateMoto, waitFor } from '@fhirlake/testing';
 import { createDatastore, createExportTestBed, exportFolder, type ExportTestBed, loadResources, readExport, startExporter, submitExport, waitForJob } from './export-harness';
 
 describe('an exporter with FHIRLAKE_ASSUME_ROLE=true', () => {
   const env = testAwsEnv();
+  let moto: PrivateMoto;
   let bed: ExportTestBed;
   let exporter: INestApplicationContext;
 
   beforeAll(async () => {
+    // Its own moto: motoAssumedRoles reads moto's whole state.
+    moto = await usePrivateMoto();
     bed = await createExportTestBed('export-assume-role');
     exporter = await startExporter(bed.env({ FHIRLAKE_ASSUME_ROLE: 'true', EXPORTER_JOB_CLIENTS_IDLE_MS: '200' }));
   });
   afterAll(async () => {
     await exporter?.close();
     await bed?.close();
+    await moto?.restore();
   });
 
   it("writes every part as the job's data access role, then drops the job's clients", async () => {

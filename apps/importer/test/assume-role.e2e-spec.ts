@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { healthLakeDatastoreArn, JobAwsClients } from '@fhirlake/cloud';
-import { motoAssumedRoles, recordMotoRequests, testAwsEnv, waitFor } from '@fhirlake/testing';
+import { motoAssumedRoles, type PrivateMoto, recordMotoRequests, testAwsEnv, usePrivateMoto, waitFor } from '@fhirlake/testing';
 import {
   createDatastore,
   createImportTestBed,
@@ -17,10 +17,13 @@ import {
 
 describe('an importer with FHIRLAKE_ASSUME_ROLE=true', () => {
   const env = testAwsEnv();
+  let moto: PrivateMoto;
   let bed: ImportTestBed;
   let importer: INestApplicationContext;
 
   beforeAll(async () => {
+    // Its own moto: motoAssumedRoles reads moto's whole state.
+    moto = await usePrivateMoto();
     bed = await createImportTestBed('import-assume-role');
     await putObject(bed, 'in/a.ndjson', `${generatedLines(20, 'ar').join('\n')}\n`);
     importer = await startImporter(bed, {}, { FHIRLAKE_ASSUME_ROLE: 'true' });
@@ -28,6 +31,7 @@ describe('an importer with FHIRLAKE_ASSUME_ROLE=true', () => {
   afterAll(async () => {
     await importer?.close();
     await bed?.close();
+    await moto?.restore();
   });
 
   it("reads the input and writes every output as the job's data access role, then drops the job's clients", async () => {

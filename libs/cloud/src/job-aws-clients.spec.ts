@@ -1,4 +1,4 @@
-import { createJobDestinations, type JobDestinations, motoAssumedRoles, testAwsEnv } from '@fhirlake/testing';
+import { createJobDestinations, type JobDestinations, motoAssumedRoles, type PrivateMoto, testAwsEnv, usePrivateMoto } from '@fhirlake/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { healthLakeDatastoreArn } from './job-preflight.checker';
 import { JobAwsClients, type JobAwsIdentity } from './job-aws-clients';
@@ -6,7 +6,8 @@ import { JobAwsClients, type JobAwsIdentity } from './job-aws-clients';
 const DS = 'f'.repeat(32);
 
 describe('JobAwsClients (moto IAM, STS, S3, KMS)', () => {
-  const env = testAwsEnv();
+  let env: ReturnType<typeof testAwsEnv>;
+  let moto: PrivateMoto;
   let dest: JobDestinations;
   const job = (id: string, over: Partial<JobAwsIdentity> = {}): JobAwsIdentity => ({
     id,
@@ -20,8 +21,12 @@ describe('JobAwsClients (moto IAM, STS, S3, KMS)', () => {
   const accessKeyOf = async (client: { config: { credentials: () => Promise<{ accessKeyId: string }> } }) => (await client.config.credentials()).accessKeyId;
 
   beforeAll(async () => {
+    // Its own moto: motoAssumedRoles reads moto's whole state.
+    moto = await usePrivateMoto();
+    env = testAwsEnv();
     dest = await createJobDestinations({ datastoreIds: [DS] });
   });
+  afterAll(() => moto?.restore());
 
   it("without FHIRLAKE_ASSUME_ROLE lends fhirlake's own clients to every job and keeps none per job", async () => {
     const aws = new JobAwsClients(env);

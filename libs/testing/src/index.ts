@@ -24,5 +24,5 @@ export {
 export type { DataAccessRoleOptions, DataAccessStatement, DataAccessTargets, JobDestinationOptions, JobDestinations, TestBucketSetup, TestRoleSetup, TrustIdentity } from './aws-job-fixtures';
 export { createJobTestBed, createTestDatastore, dispatchTestJob, FINAL_JOB_STATUSES, randomId, submitTestJob, waitForJobStatus } from './job-test-bed';
 export type { JobTestBed, TestJob } from './job-test-bed';
-export { motoAssumedRoles, recordMotoRequests } from './moto-inspection';
-export type { MotoAssumedRole, MotoRequest } from './moto-inspection';
+export { motoAssumedRoles, recordMotoRequests, usePrivateMoto } from './moto-inspection';
+export type { MotoAssumedRole, MotoRequest, PrivateMoto } from './moto-inspection';

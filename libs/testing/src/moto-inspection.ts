@@ -1,3 +1,5 @@
+import { startMoto } from './moto-server';
+
 /**
  * What the test run's moto saw, through its `/moto-api` (moto-only endpoints): the sessions it
  * handed out for sts:AssumeRole and, while recording, every request with its signing key. Tests
@@ -18,7 +20,11 @@ export interface MotoAssumedRole {
   readonly externalId: string | null;
 }
 
-/** Every sts:AssumeRole session moto handed out so far, oldest first. */
+/**
+ * Every sts:AssumeRole session moto handed out so far, oldest first. moto-api/data.json dumps
+ * every backend's state and fails (500) once some model in it cannot be serialized, so use it on
+ * a moto of the test's own ({@link usePrivateMoto}), not the run's shared one.
+ */
 export async function motoAssumedRoles(endpoint?: string): Promise<MotoAssumedRole[]> {
   const res = await fetch(`${motoEndpoint(endpoint)}/moto-api/data.json`);
   if (!res.ok) throw new Error(`moto-api/data.json answered ${res.status}`);
@@ -71,4 +77,29 @@ export async function recordMotoRequests<T>(work: () => Promise<T>, endpoint?: s
       return { method: entry.method, url: entry.url, headers: entry.headers, accessKeyId: signed?.[1], service: signed?.[2] };
     });
   return { result, requests };
+}
+
+/** A moto of one test file's own, in place of the run's shared one until `restore()`. */
+export interface PrivateMoto {
+  readonly endpoint: string;
+  /** Stops it and points AWS_ENDPOINT_URL back at the run's shared moto. */
+  restore(): Promise<void>;
+}
+
+/**
+ * Starts a fresh moto and points AWS_ENDPOINT_URL at it (create the test bed afterwards), for tests
+ * that read moto's whole state (see {@link motoAssumedRoles}) and must not depend on what earlier
+ * test files left in the shared one.
+ */
+export async function usePrivateMoto(): Promise<PrivateMoto> {
+  const shared = process.env.AWS_ENDPOINT_URL;
+  const moto = await startMoto();
+  process.env.AWS_ENDPOINT_URL = moto.endpoint;
+  return {
+    endpoint: moto.endpoint,
+    async restore() {
+      process.env.AWS_ENDPOINT_URL = shared;
+      await moto.stop();
+    },
+  };
 }

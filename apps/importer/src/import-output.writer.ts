@@ -3,7 +3,8 @@ import type { ImportCheckpointRepository, ImportFileRecord, JobRecord } from '@f
 import { Readable } from 'node:stream';
 import type { ImportManifest } from './import-report';
 
-const PAGE = 5000;
+/** Chunks (one batch's output lines each, a few MB at most) read per query. */
+const PAGE = 8;
 
 /**
  * Writes a file's SUCCESS/FAILURE objects from the output lines committed with its batches, and
@@ -35,7 +36,7 @@ export class ImportOutputWriter {
     for (let after = 0; ; ) {
       const page = await this.checkpoints.outputPage(jobId, fileIndex, success, after, PAGE);
       if (page.length === 0) return;
-      yield page.map((o) => `${o.body}\n`).join('');
+      for (const chunk of page) yield `${chunk.body}\n`;
       after = page[page.length - 1].line;
     }
   }

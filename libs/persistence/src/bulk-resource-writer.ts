@@ -23,10 +23,18 @@ export interface BulkWrittenVersion {
 }
 
 interface CurrentRow {
+  ctid: string;
   resource_type: string;
   id: string;
   version_id: number;
   last_updated_us: string;
+}
+
+/** A current row locked by this transaction (its ctid is stable until we change it). */
+interface LockedVersion {
+  ctid?: string;
+  versionId: number;
+  micros: number;
 }
 
 /** Connections known to support lz4 TOAST compression (Postgres built with lz4). */
@@ -88,9 +96,10 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
   const now = Number(state[0].now_us);
 
   const latest = await lockCurrentVersions(client, datastoreId, resources);
-  const superseded = { types: [] as string[], ids: [] as string[] };
-  for (const key of latest.keys()) {
+  const superseded = { ctids: [] as string[], types: [] as string[], ids: [] as string[] };
+  for (const [key, row] of latest) {
     const slash = key.indexOf('/');
+    superseded.ctids.push(row.ctid!);
     superseded.types.push(key.slice(0, slash));
     superseded.ids.push(key.slice(slash + 1));
   }
@@ -100,7 +109,7 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
     const previous = latest.get(key);
     const micros = previous ? Math.max(now, previous.micros + 1) : now;
     const versionId = (previous?.versionId ?? 0) + 1;
-    latest.set(key, { versionId, micros });
+    latest.set(key, { ctid: previous?.ctid, versionId, micros });
     versions.push({ versionId, lastUpdated: formatInstantMicros(micros) });
   }
 
@@ -128,19 +137,20 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
 
   await preferLz4(client);
   if (superseded.ids.length > 0) {
-    // Rows locked above: their current version moves to history, their references go.
+    // Rows locked above (found by ctid): their current version moves to history, their references go
+    // (probed per id, for the same reason as in lockCurrentVersions).
     await client.query(
       `WITH moved AS (
-         DELETE FROM fhir_resource r USING unnest($2::text[], $3::text[]) AS k(t, i)
-          WHERE r.datastore_id = $1 AND r.resource_type = k.t AND r.id = k.i
+         DELETE FROM fhir_resource r WHERE r.ctid = ANY($1::tid[])
           RETURNING r.datastore_id, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.resource)
        INSERT INTO fhir_resource_history (datastore_id, resource_type, id, version_id, last_updated, deleted, resource)
        SELECT * FROM moved`,
-      [datastoreId, superseded.types, superseded.ids],
+      [superseded.ctids],
     );
     await client.query(
-      `DELETE FROM fhir_reference r USING unnest($2::text[], $3::text[]) AS k(t, i)
-        WHERE r.datastore_id = $1 AND r.source_type = k.t AND r.source_id = k.i`,
+      `DELETE FROM fhir_reference WHERE ctid = ANY(ARRAY(
+         SELECT f.ctid FROM unnest($2::text[], $3::text[]) AS k(t, i)
+          CROSS JOIN LATERAL (SELECT ctid FROM fhir_reference f WHERE f.datastore_id = $1 AND f.source_type = k.t AND f.source_id = k.i OFFSET 0) f))`,
       [datastoreId, superseded.types, superseded.ids],
     );
   }
@@ -153,7 +163,7 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
 }
 
 /** Locks the current rows of the batch's resources (as a PUT does) and returns their versions. */
-async function lockCurrentVersions(client: PoolClient, datastoreId: string, resources: readonly BulkResource[]): Promise<Map<string, { versionId: number; micros: number }>> {
+async function lockCurrentVersions(client: PoolClient, datastoreId: string, resources: readonly BulkResource[]): Promise<Map<string, LockedVersion>> {
   const unique = new Map<string, BulkResource>();
   for (const r of resources) unique.set(keyOf(r.resourceType, r.id), r);
   const types: string[] = [];
@@ -162,12 +172,17 @@ async function lockCurrentVersions(client: PoolClient, datastoreId: string, reso
     types.push(r.resourceType);
     ids.push(r.id);
   }
-  // Ordered, so concurrent lockers take row locks in the same order.
+  // Ordered, so concurrent lockers take row locks in the same order. One primary-key probe per id
+  // (LATERAL with FOR UPDATE is never flattened into a join): while a bulk load grows the table the
+  // planner's row estimates lag far behind, and a plain join turns into a hash join over the whole
+  // datastore on every batch.
   const { rows } = await client.query<CurrentRow>(
-    `SELECT r.resource_type, r.id, r.version_id, (extract(epoch FROM r.last_updated) * 1000000)::bigint::text AS last_updated_us
-       FROM fhir_resource r JOIN unnest($2::text[], $3::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
-      WHERE r.datastore_id = $1 ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
+    `SELECT r.ctid, r.resource_type, r.id, r.version_id, r.last_updated_us
+       FROM (SELECT t, i FROM unnest($2::text[], $3::text[]) AS u(t, i) ORDER BY t COLLATE "C", i COLLATE "C") k
+       CROSS JOIN LATERAL (
+         SELECT r.ctid::text AS ctid, r.resource_type, r.id, r.version_id, (extract(epoch FROM r.last_updated) * 1000000)::bigint::text AS last_updated_us
+           FROM fhir_resource r WHERE r.datastore_id = $1 AND r.resource_type = k.t AND r.id = k.i FOR UPDATE) r`,
     [datastoreId, types, ids],
   );
-  return new Map(rows.map((row) => [keyOf(row.resource_type, row.id), { versionId: row.version_id, micros: Number(row.last_updated_us) }]));
+  return new Map(rows.map((row) => [keyOf(row.resource_type, row.id), { ctid: row.ctid, versionId: row.version_id, micros: Number(row.last_updated_us) }]));
 }

@@ -48,7 +48,7 @@ export interface ImportBatchCheckpoint extends ImportCounts {
   endOfFile: boolean;
 }
 
-/** A SUCCESS or FAILURE output line for one input line. */
+/** A SUCCESS or FAILURE output line for one input line (or, read back, a batch's chunk of them). */
 export interface ImportOutputLine {
   line: number;
   success: boolean;
@@ -105,8 +105,13 @@ export class ImportCheckpointRepository {
     if (!current || current.next_line !== batch.fromLine || (current.state !== 'PENDING' && current.state !== 'READING')) {
       throw new ImportCheckpointMismatchError(jobId, batch.fileIndex, batch.fromLine, current?.next_line);
     }
+    // One row per kind for the whole batch (not one per line): a few rows to write and read back
+    // instead of thousands of index entries.
     let data = '';
-    for (const o of outputs) data += `${jobId}\t${batch.fileIndex}\t${o.line}\t${o.success ? 't' : 'f'}\t${copyTextField(o.body)}\n`;
+    for (const success of [true, false]) {
+      const lines = outputs.filter((o) => o.success === success).map((o) => o.body);
+      if (lines.length > 0) data += `${jobId}\t${batch.fileIndex}\t${batch.fromLine}\t${success ? 't' : 'f'}\t${copyTextField(lines.join('\n'))}\n`;
+    }
     await copyTextRows(client, 'fhir_import_output (job_id, file_index, line, success, body)', data);
     await client.query(
       `UPDATE fhir_import_file SET state = $3, next_line = $4, next_byte = $5, resources_scanned = resources_scanned + $6,
@@ -118,7 +123,11 @@ export class ImportCheckpointRepository {
     );
   }
 
-  /** Output lines of one kind for a file, in line order, after `afterLine` (keyset pagination). */
+  /**
+   * Output chunks of one kind for a file, in line order, after `afterLine` (keyset pagination): each
+   * is the output of one batch (`line` is the batch's first input line, `body` its output lines
+   * joined by newlines).
+   */
   async outputPage(jobId: string, fileIndex: number, success: boolean, afterLine: number, limit: number): Promise<ImportOutputLine[]> {
     const { rows } = await this.pool.query<ImportOutputLine>(
       `SELECT line, success, body FROM fhir_import_output WHERE job_id = $1 AND file_index = $2 AND success = $3 AND line > $4

@@ -9,7 +9,10 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
-  moduleNameMapper: { '^@fhirlake/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
+  moduleNameMapper: {
+    '^@fhirlake/persistence/bulk-rows$': '<rootDir>/libs/persistence/src/bulk-resource-rows.ts',
+    '^@fhirlake/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+  },
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
   testTimeout: 60000,

@@ -93,7 +93,7 @@ export class ExportPlannerService {
    * and from the references of their as-of-T version for resources changed after T.
    */
   private async addMembers(client: PoolClient, jobId: string, snapshot: ExportSnapshot, types: string[]): Promise<void> {
-    for (const type of types) await this.plans.addIndexedMembers(client, jobId, snapshot, type, patientCompartmentPaths(type));
+    await this.plans.addIndexedMembers(client, jobId, snapshot, new Map(types.map((type) => [type, patientCompartmentPaths(type)])));
     for await (const batch of this.reader.changedAfterSnapshot(snapshot, types)) {
       const candidates = batch.flatMap((version) => {
         const paths = patientCompartmentPaths(version.resourceType);

@@ -5,13 +5,15 @@ import {
   type BulkWrittenVersion,
   type ImportCheckpointRepository,
   type ImportFileRecord,
-  type ImportOutputLine,
   type JobRepository,
-  writeResourceBatch,
+  renderedResource,
+  VERSION_MARK,
+  writeRenderedBatch,
 } from '@fhirlake/persistence';
 import type { PoolClient } from 'pg';
-import { type BatchEntry, failureLine, type PreparedBatch, SERVER_ERROR_ISSUES, successLine } from './import-batch';
+import { failureLine, type PreparedBatch, SERVER_ERROR_ISSUES } from './import-batch';
 import { importProgress } from './import-report';
+import type { ParsedResources } from './resource-line-batch';
 
 /** What a commit needs to know about the running import. */
 export interface ImportRunState {
@@ -90,40 +92,21 @@ export class ImportBatchCommitter {
   private async write(run: ImportRunState, batch: PreparedBatch, client: PoolClient, status: JobStatus, isolate: boolean): Promise<{ status: JobStatus; file: ImportFileRecord }> {
     const { job } = run.execution;
     const file = run.files.find((f) => f.fileIndex === batch.fileIndex)!;
-    const toStore = batch.entries.filter((e) => e.resource);
-    const versions = new Map<BatchEntry, BulkWrittenVersion>();
-    if (!isolate) {
-      const written = await writeResourceBatch(client, job.datastoreId, toStore.map((e) => e.resource!));
-      toStore.forEach((e, i) => versions.set(e, written[i]));
-    } else {
-      for (const entry of toStore) {
-        await client.query('SAVEPOINT import_resource');
-        try {
-          versions.set(entry, (await writeResourceBatch(client, job.datastoreId, [entry.resource!]))[0]);
-          await client.query('RELEASE SAVEPOINT import_resource');
-        } catch (error) {
-          if (!isResourceDataError(error)) throw error;
-          await client.query('ROLLBACK TO SAVEPOINT import_resource');
-          // No PHI: where and which SQLSTATE only.
-          this.logger.warn(`Job ${job.id}: server error storing line ${entry.line} of file ${file.fileIndex} (SQLSTATE ${pgCode(error)})`);
-        }
-      }
-    }
+    const { resources } = batch;
+    const versions = isolate ? await this.writeOneByOne(client, job.id, file, resources) : await writeRenderedBatch(client, resources.rendered);
 
-    const outputs: ImportOutputLine[] = [];
-    const counts = { resourcesScanned: batch.entries.length, resourcesImported: 0, customerErrors: 0, serverErrors: 0, importedBytes: 0 };
-    for (const entry of batch.entries) {
-      const version = versions.get(entry);
-      if (version) {
+    const counts = { resourcesScanned: resources.lines.length + batch.invalid.length, resourcesImported: 0, customerErrors: batch.invalid.length, serverErrors: 0, importedBytes: 0 };
+    const serverErrors: number[] = [];
+    for (let i = 0; i < versions.length; i++) {
+      if (versions[i]) {
         counts.resourcesImported++;
-        counts.importedBytes += entry.bytes;
-        outputs.push({ line: entry.line, success: true, body: successLine(entry, version) });
+        counts.importedBytes += resources.bytes[i];
       } else {
-        if (entry.issues) counts.customerErrors++;
-        else counts.serverErrors++;
-        outputs.push({ line: entry.line, success: false, body: failureLine(run.inputUri(file), entry.line, entry.issues ?? SERVER_ERROR_ISSUES) });
+        counts.serverErrors++;
+        serverErrors.push(resources.lines[i]);
       }
     }
+    const outputs = { success: successOutput(resources, versions), failure: this.failureOutput(run.inputUri(file), batch, serverErrors) };
     await this.checkpoints.recordBatch(client, job.id, { ...batch, ...counts }, outputs);
 
     const updated: ImportFileRecord = {
@@ -143,4 +126,50 @@ export class ImportBatchCommitter {
     if (run.execution.signal.aborted) throw run.execution.signal.reason;
     return { status, file: updated };
   }
+
+  /** Stores the batch's resources one by one, each in a savepoint: the versions of those stored, undefined for those refused. */
+  private async writeOneByOne(client: PoolClient, jobId: string, file: ImportFileRecord, resources: ParsedResources): Promise<Array<BulkWrittenVersion | undefined>> {
+    const versions: Array<BulkWrittenVersion | undefined> = [];
+    for (let i = 0; i < resources.lines.length; i++) {
+      await client.query('SAVEPOINT import_resource');
+      try {
+        versions.push((await writeRenderedBatch(client, renderedResource(resources.rendered, i)))[0]);
+        await client.query('RELEASE SAVEPOINT import_resource');
+      } catch (error) {
+        if (!isResourceDataError(error)) throw error;
+        await client.query('ROLLBACK TO SAVEPOINT import_resource');
+        versions.push(undefined);
+        // No PHI: where and which SQLSTATE only.
+        this.logger.warn(`Job ${jobId}: server error storing line ${resources.lines[i]} of file ${file.fileIndex} (SQLSTATE ${pgCode(error)})`);
+      }
+    }
+    return versions;
+  }
+
+  /** The batch's FAILURE lines, customer and server errors merged in line order, joined by newlines. */
+  private failureOutput(inputUri: string, batch: PreparedBatch, serverErrors: readonly number[]): string {
+    const lines: string[] = [];
+    let s = 0;
+    for (const bad of batch.invalid) {
+      while (s < serverErrors.length && serverErrors[s] < bad.line) lines.push(failureLine(inputUri, serverErrors[s++], SERVER_ERROR_ISSUES));
+      lines.push(failureLine(inputUri, bad.line, bad.issues));
+    }
+    while (s < serverErrors.length) lines.push(failureLine(inputUri, serverErrors[s++], SERVER_ERROR_ISSUES));
+    return lines.join('\n');
+  }
+}
+
+/**
+ * The batch's SUCCESS lines joined by newlines: the rendered lines with their versions filled in,
+ * in one pass when every resource got version 1 (a fresh load).
+ */
+function successOutput(resources: ParsedResources, versions: ReadonlyArray<BulkWrittenVersion | undefined>): string {
+  if (versions.every((v) => v?.versionId === 1)) return resources.successes.replaceAll(VERSION_MARK, '1').slice(0, -1);
+  let out = '';
+  for (let i = 0; i < versions.length; i++) {
+    const version = versions[i];
+    if (!version) continue;
+    out += resources.successes.slice(i === 0 ? 0 : resources.successEnds[i - 1], resources.successEnds[i]).replace(VERSION_MARK, String(version.versionId));
+  }
+  return out.slice(0, -1);
 }

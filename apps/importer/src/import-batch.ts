@@ -1,15 +1,5 @@
 import { operationOutcome, type ValidationIssue } from '@fhirlake/fhir';
-import type { BulkResource, BulkWrittenVersion } from '@fhirlake/persistence';
-
-/** One non-blank input line of a batch, parsed and validated. */
-export interface BatchEntry {
-  line: number;
-  /** Input bytes of the line, terminator included. */
-  bytes: number;
-  resource?: BulkResource;
-  /** Set for customer errors. */
-  issues?: ValidationIssue[];
-}
+import type { InvalidLine, ParsedResources } from './resource-line-batch';
 
 /**
  * A run of consecutive input lines of one file, committed atomically with the checkpoint that
@@ -21,27 +11,33 @@ export interface PreparedBatch {
   nextLine: number;
   nextByte: number;
   endOfFile: boolean;
-  /** Non-blank lines only (blank lines are skipped but still covered by the checkpoint). */
-  entries: BatchEntry[];
+  /** The valid resources, in input order (blank lines are skipped but still covered by the checkpoint). */
+  resources: ParsedResources;
+  /** Customer errors, in line order. */
+  invalid: InvalidLine[];
   /** Input bytes covered so far (for batch sizing). */
   byteCount: number;
 }
 
-export const newBatch = (fileIndex: number, fromLine: number, fromByte: number): PreparedBatch => ({
+/** No resources (a batch still being read, or one of bad lines only). */
+export const noResources = (datastoreId: string): ParsedResources => ({
+  rendered: { datastoreId, types: [], ids: [], rows: '', rowEnds: [], references: '', referenceEnds: [] },
+  lines: [],
+  bytes: [],
+  successes: '',
+  successEnds: [],
+});
+
+export const newBatch = (datastoreId: string, fileIndex: number, fromLine: number, fromByte: number): PreparedBatch => ({
   fileIndex,
   fromLine,
   nextLine: fromLine,
   nextByte: fromByte,
   endOfFile: false,
-  entries: [],
+  resources: noResources(datastoreId),
+  invalid: [],
   byteCount: 0,
 });
-
-/** SUCCESS line: where the resource came from and the version it was stored as. */
-export function successLine(entry: BatchEntry, version: BulkWrittenVersion): string {
-  const r = entry.resource!;
-  return `{"line":${entry.line},"resourceType":${JSON.stringify(r.resourceType)},"id":${JSON.stringify(r.id)},"versionId":"${version.versionId}"}`;
-}
 
 /** FAILURE line: the input file and line, and why it was not imported. */
 export function failureLine(inputUri: string, line: number, issues: readonly ValidationIssue[]): string {

@@ -5,7 +5,7 @@ import type { ImportFileRecord } from '@fhirlake/persistence';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { type BatchEntry, newBatch, type PreparedBatch } from './import-batch';
+import { newBatch, type PreparedBatch } from './import-batch';
 import type { ImportBatchCommitter, ImportRunState } from './import-batch.committer';
 import type { ImporterSettings } from './importer-settings';
 import { type NdjsonLine, NdjsonLineSplitter } from './ndjson-line-splitter';
@@ -43,7 +43,8 @@ export class ImportFileLoader {
     const ranged = !file.gzip;
     const fromByte = ranged ? file.nextByte : 0;
     const splitter = new NdjsonLineSplitter({ firstLine: ranged ? file.nextLine : 1, startByte: fromByte, maxLineBytes: this.settings.maxLineBytes });
-    let read: ReadLines = { batch: newBatch(file.fileIndex, file.nextLine, file.nextByte), lines: [] };
+    const { datastoreId } = run.execution.job;
+    let read: ReadLines = { batch: newBatch(datastoreId, file.fileIndex, file.nextLine, file.nextByte), lines: [] };
     const parsing: Array<Promise<PreparedBatch>> = [];
     let pending: Promise<JobStatus> | undefined;
     let cancelled = false;
@@ -59,14 +60,9 @@ export class ImportFileLoader {
       }
     };
     const parse = async ({ batch, lines }: ReadLines, endOfFile: boolean): Promise<PreparedBatch> => {
-      const parsed = await this.parser.parse({ lines, level: run.validationLevel, maxLineBytes: this.settings.maxLineBytes, jobId: run.execution.job.id, s3Key: file.s3Key });
-      const entries: BatchEntry[] = [];
-      parsed.forEach((p, i) => {
-        const bytes = lines[i].end - lines[i].start;
-        if (p.kind === 'resource') entries.push({ line: lines[i].number, bytes, resource: p.resource });
-        else if (p.kind === 'invalid') entries.push({ line: lines[i].number, bytes, issues: p.issues });
-      });
-      return { ...batch, entries: [...entries, ...batch.entries], endOfFile };
+      const parsed = await this.parser.parse({ lines, level: run.validationLevel, maxLineBytes: this.settings.maxLineBytes, jobId: run.execution.job.id, datastoreId, s3Key: file.s3Key });
+      // A gzip error found while reading comes after the lines read before it.
+      return { ...batch, resources: parsed.resources, invalid: [...parsed.invalid, ...batch.invalid], endOfFile };
     };
     /** Waits for the commit in flight; true when the job is being cancelled. */
     const settle = async () => {
@@ -85,7 +81,7 @@ export class ImportFileLoader {
       const next = parse(read, endOfFile);
       next.catch(() => undefined); // awaited in order by commitNext()
       parsing.push(next);
-      read = { batch: newBatch(file.fileIndex, read.batch.nextLine, read.batch.nextByte), lines: [] };
+      read = { batch: newBatch(datastoreId, file.fileIndex, read.batch.nextLine, read.batch.nextByte), lines: [] };
       while (parsing.length > this.settings.parseThreads && !cancelled) await commitNext();
     };
     const isFull = (b: PreparedBatch) => b.nextLine - b.fromLine >= this.settings.batchLines || b.byteCount >= this.settings.batchBytes;
@@ -114,7 +110,7 @@ export class ImportFileLoader {
         if (!isCorruptGzip(error)) throw error;
         // The rest of the file cannot be read: one customer error at the line where it broke.
         const { batch } = read;
-        batch.entries.push({ line: batch.nextLine, bytes: 0, issues: [{ severity: 'error', code: 'structure', diagnostics: `The file is not a valid gzip stream (${(error as Error).message})` }] });
+        batch.invalid.push({ line: batch.nextLine, bytes: 0, issues: [{ severity: 'error', code: 'structure', diagnostics: `The file is not a valid gzip stream (${(error as Error).message})` }] });
         batch.nextLine++;
       } finally {
         signal.removeEventListener('abort', onAbort);

@@ -53,7 +53,7 @@ export function parseResourceLine(line: NdjsonLine, level: ValidationLevel, maxL
   } catch (error) {
     return { kind: 'invalid', issues: issue('structure', `The line is not valid JSON (${(error as Error).message.slice(0, 200)})`) };
   }
-  const issues = validateResource(value, level);
+  const issues = validateResource(value, level, text);
   if (issues.length > 0) return { kind: 'invalid', issues };
   const { resourceType, id, meta, ...body } = value as { resourceType: string; id?: string; meta?: unknown };
   if (meta !== undefined && (typeof meta !== 'object' || meta === null || Array.isArray(meta))) {

@@ -1,3 +1,4 @@
+import { INSTANT_MARK, VERSION_MARK } from '@fhirlake/persistence/bulk-rows';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NdjsonLine } from './ndjson-line-splitter';
@@ -14,7 +15,7 @@ function batchOf(texts: Array<string | undefined>, firstLine = 1): ResourceLineB
     offset += Buffer.byteLength(text ?? 'x'.repeat(40)) + 1;
     return { number: firstLine + i, start, end: offset, ...(text === undefined ? { problem: 'too-long' as const } : { text }) };
   });
-  return { lines, level: 'strict', maxLineBytes: 1024 * 1024, jobId: 'a'.repeat(32), s3Key: 'in/file.ndjson' };
+  return { lines, level: 'strict', maxLineBytes: 1024 * 1024, jobId: 'a'.repeat(32), datastoreId: 'd'.repeat(32), s3Key: 'in/file.ndjson' };
 }
 
 describe('ResourceParsePool (a real worker thread)', () => {
@@ -26,22 +27,35 @@ describe('ResourceParsePool (a real worker thread)', () => {
     const batch = batchOf([...synthea, '', '{"resourceType":"Patient"}', 'not json', '{"resourceType":"Patient","id":"bad id"}', undefined]);
     const threaded = await pool.parse(batch);
     expect(threaded).toEqual(parseResourceLineBatch(batch));
-    expect(threaded.slice(0, 200).every((p) => p.kind === 'resource')).toBe(true);
-    expect(threaded[200]).toEqual({ kind: 'blank' });
-    expect(threaded[201]).toMatchObject({ kind: 'resource', resource: { id: assignedId(batch.jobId, batch.s3Key, 202) } });
-    expect(threaded.slice(202).map((p) => p.kind)).toEqual(['invalid', 'invalid', 'invalid']);
+    // 200 Encounters and the id-less Patient (line 202, given its derived id); the blank line is dropped.
+    expect(threaded.resources.lines).toEqual([...Array.from({ length: 200 }, (_, i) => i + 1), 202]);
+    expect(threaded.resources.rendered.ids.slice(0, 200)).toEqual(synthea.map((l) => (JSON.parse(l) as { id: string }).id));
+    expect(threaded.resources.rendered.ids[200]).toBe(assignedId(batch.jobId, batch.s3Key, 202));
+    expect(threaded.resources.rendered.rowEnds).toHaveLength(201);
+    expect(threaded.invalid.map((i) => i.line)).toEqual([203, 204, 205]);
   });
 
   it('keeps each batch its own result when batches are submitted together', async () => {
     const batches = [0, 1, 2, 3].map((n) => batchOf([`{"resourceType":"Patient","id":"p${n}"}`, `{"resourceType":"Patient","id":"q${n}"}`], n * 10 + 1));
     const results = await Promise.all(batches.map((b) => pool.parse(b)));
-    expect(results.map((r) => r.map((p) => (p.kind === 'resource' ? p.resource.id : p.kind)))).toEqual([0, 1, 2, 3].map((n) => [`p${n}`, `q${n}`]));
+    expect(results.map((r) => r.resources.rendered.ids)).toEqual([0, 1, 2, 3].map((n) => [`p${n}`, `q${n}`]));
   });
 
   it('parses inline with no threads', async () => {
     const inline = new ResourceParsePool(0);
     const batch = batchOf(['{"resourceType":"Patient","id":"p1","active":true}']);
-    expect(await inline.parse(batch)).toEqual([{ kind: 'resource', resource: { resourceType: 'Patient', id: 'p1', bodyJson: '{"active":true}', references: [] } }]);
+    const success = `{"line":1,"resourceType":"Patient","id":"p1","versionId":"${VERSION_MARK}"}\n`;
+    const row = `${'d'.repeat(32)}\tPatient\tp1\t${VERSION_MARK}\t${INSTANT_MARK}\tf\t{"resourceType":"Patient","id":"p1","meta":{"versionId":"${VERSION_MARK}","lastUpdated":"${INSTANT_MARK}"},"active":true}\n`;
+    expect(await inline.parse(batch)).toEqual({
+      resources: {
+        rendered: { datastoreId: 'd'.repeat(32), types: ['Patient'], ids: ['p1'], rows: row, rowEnds: [row.length], references: '', referenceEnds: [0] },
+        lines: [1],
+        bytes: [batch.lines[0].end],
+        successes: success,
+        successEnds: [success.length],
+      },
+      invalid: [],
+    });
     await inline.close();
   });
 });

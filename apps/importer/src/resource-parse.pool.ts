@@ -1,7 +1,6 @@
 import { Piscina } from 'piscina';
 import path from 'node:path';
-import type { ParsedLine } from './resource-line.parser';
-import { parseResourceLineBatch, type ResourceLineBatch } from './resource-line-batch';
+import { type ParsedLineBatch, parseResourceLineBatch, type ResourceLineBatch } from './resource-line-batch';
 
 /**
  * Parses and validates line batches off the main thread, so JSON parsing and validation (most of
@@ -10,7 +9,7 @@ import { parseResourceLineBatch, type ResourceLineBatch } from './resource-line-
  * order by awaiting batches in the order it submitted them.
  */
 export class ResourceParsePool {
-  private readonly pool: Piscina<ResourceLineBatch, ParsedLine[]> | undefined;
+  private readonly pool: Piscina<ResourceLineBatch, ParsedLineBatch> | undefined;
 
   /** `heapMb`: each thread's old-generation limit (compiling the FHIR schema validators needs ~150 MB). */
   constructor(threads: number, heapMb = 256) {
@@ -31,7 +30,7 @@ export class ResourceParsePool {
     });
   }
 
-  parse(batch: ResourceLineBatch): Promise<ParsedLine[]> {
+  parse(batch: ResourceLineBatch): Promise<ParsedLineBatch> {
     if (!this.pool) return Promise.resolve().then(() => parseResourceLineBatch(batch));
     return this.pool.run(batch);
   }

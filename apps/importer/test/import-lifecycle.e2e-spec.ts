@@ -8,6 +8,7 @@ import { createDataAccessRole, dataAccessPolicy, testAwsEnv, waitFor } from '@fh
 import { randomBytes } from 'node:crypto';
 import { ImportBatchCommitter } from '../src/import-batch.committer';
 import type { PreparedBatch } from '../src/import-batch';
+import { parseResourceLineBatch } from '../src/resource-line-batch';
 import {
   createDatastore,
   createImportTestBed,
@@ -150,8 +151,11 @@ describe('import job lifecycle', () => {
     expect(second.epoch).toBe(first.epoch + 1);
 
     const batch = (): PreparedBatch => ({
-      fileIndex: 0, fromLine: 1, nextLine: 2, nextByte: 40, endOfFile: false, byteCount: 40,
-      entries: [{ line: 1, bytes: 40, resource: { resourceType: 'Patient', id: 'fenced', bodyJson: '{"active":true}', references: [] } }],
+      fileIndex: 0, fromLine: 1, nextLine: 2, nextByte: 40, endOfFile: false, byteCount: 40, invalid: [],
+      resources: parseResourceLineBatch({
+        lines: [{ number: 1, start: 0, end: 40, text: '{"resourceType":"Patient","id":"fenced"}' }],
+        level: 'strict', maxLineBytes: 1000, jobId: job.id, datastoreId: ds, s3Key: 'small/a.ndjson',
+      }).resources,
     });
     const state = async (claimed: JobRecord) => ({ execution: execution(claimed), files: await checkpoints.files(job.id), inputUri: () => 's3://x/small/a.ndjson', startedAt: Date.now() });
 

@@ -62,6 +62,20 @@ describe('validateResource', () => {
     expect(validateResource({ ...patient, name: [{ family: 'Do\te', text: 'line\r\nnext' }] }, level)).toEqual([]);
   });
 
+  it.each(['structure-only', 'strict'] as const)('finds control characters just the same when given the JSON text, at level %s', (level) => {
+    const fromText = (json: string) => validateResource(JSON.parse(json), level, json);
+    const bad = [
+      '{"resourceType":"Patient","name":[{"family":"Do\\u0007e"}]}',
+      '{"resourceType":"Patient","name":[{"family":"Do\\u001fe"}]}',
+      '{"resourceType":"Patient","name":[{"family":"Do\\be"}]}',
+      '{"resourceType":"Patient","name":[{"family":"Do\\fe"}]}',
+      '{"resourceType":"Patient","name":[{"family":"Do\\u0000e"}]}',
+    ];
+    for (const json of bad) expect(fromText(json)).toEqual([expect.objectContaining({ code: 'invalid', expression: 'Patient.name[0].family' })]);
+    // Tab, LF and CR escapes are allowed; an escaped backslash before "b" is not a control character.
+    expect(fromText('{"resourceType":"Patient","name":[{"family":"Do\\te","text":"a\\r\\nb \\\\b \\u0041"}]}')).toEqual([]);
+  });
+
   it('minimal ignores the body beyond type and id', () => {
     expect(validateResource({ ...patient, gender: 'robot', foo: 1 }, 'minimal')).toEqual([]);
   });

@@ -19,9 +19,10 @@ export type ValidationLevel = 'strict' | 'structure-only' | 'minimal';
 /**
  * Validates a parsed JSON value as a FHIR R4 resource. Returns the issues found; empty means valid.
  * Shared by the REST API and the bulk importer, so it is built for throughput: per-type ajv
- * validators are compiled on first use and cached.
+ * validators are compiled on first use and cached. `json`, the text `input` was parsed from, lets
+ * the control-character check skip its walk over every string when the text cannot hold one.
  */
-export function validateResource(input: unknown, level: ValidationLevel = 'strict'): ValidationIssue[] {
+export function validateResource(input: unknown, level: ValidationLevel = 'strict', json?: string): ValidationIssue[] {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return [{ severity: 'error', code: 'structure', diagnostics: 'A resource must be a JSON object' }];
   }
@@ -37,7 +38,7 @@ export function validateResource(input: unknown, level: ValidationLevel = 'stric
     const diagnostics = `Invalid id ${JSON.stringify(id)?.slice(0, 100)}; expected [A-Za-z0-9-.]{1,64}`;
     return [{ severity: 'error', code: 'value', diagnostics, expression: `${resourceType}.id` }];
   }
-  const badCharacter = forbiddenCharacter(input, resourceType, level === 'minimal' ? NUL : CONTROL_CHARACTERS);
+  const badCharacter = json !== undefined && !CONTROL_ESCAPE.test(json) ? undefined : forbiddenCharacter(input, resourceType, level === 'minimal' ? NUL : CONTROL_CHARACTERS);
   if (badCharacter) return [badCharacter];
   if (level === 'minimal') return [];
   const validate = schemaValidator(level, resourceType);
@@ -47,6 +48,12 @@ export function validateResource(input: unknown, level: ValidationLevel = 'stric
 
 /** FHIR strings SHALL NOT contain characters below U+0020 other than tab, LF and CR. */
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+/**
+ * JSON text holds control characters inside strings only as escapes (raw ones are invalid JSON):
+ * text without `\u0000`-`\u001F`, `\b` or `\f` escapes parses to strings free of forbidden ones.
+ * (A match may be a false alarm, e.g. an escaped backslash before "b": the walk then decides.)
+ */
+const CONTROL_ESCAPE = /\\(?:u00[01][0-9A-Fa-f]|[bf])/;
 /** Even at `minimal`: Postgres cannot store U+0000 in text or json. */
 const NUL = /\u0000/;
 

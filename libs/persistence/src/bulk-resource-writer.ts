@@ -1,26 +1,18 @@
 import type { PoolClient } from 'pg';
-import { COPY_NULL, copyJsonField, copyTextField, copyTextRows } from './copy-text-rows';
-import { DatastoreUnavailableError, type IndexedReference } from './fhir-resource.types';
+import {
+  type BulkResource,
+  type BulkWrittenVersion,
+  REFERENCE_COPY_COLUMNS,
+  type RenderedResources,
+  renderResources,
+  RESOURCE_COPY_COLUMNS,
+  stampRows,
+} from './bulk-resource-rows';
+import { copyTextRows } from './copy-text-rows';
+import { DatastoreUnavailableError } from './fhir-resource.types';
 import { enterWriteFence } from './write-fence';
 
-/** A validated resource ready for a bulk write, split so the stamped JSON can be built cheaply. */
-export interface BulkResource {
-  resourceType: string;
-  id: string;
-  /** The resource's own `meta` (a plain object), if any; versionId and lastUpdated get stamped over it. */
-  meta?: Record<string, unknown>;
-  /** JSON.stringify of the resource without resourceType, id and meta, e.g. `{"active":true}`. */
-  bodyJson: string;
-  /** Its references, without duplicates (same path and reference). */
-  references: readonly IndexedReference[];
-}
-
-/** The version a bulk write gave one resource. */
-export interface BulkWrittenVersion {
-  versionId: number;
-  /** FHIR instant with microseconds, as the single-resource path stamps it. */
-  lastUpdated: string;
-}
+export type { BulkResource, BulkWrittenVersion } from './bulk-resource-rows';
 
 interface CurrentRow {
   ctid: string;
@@ -32,7 +24,7 @@ interface CurrentRow {
 
 /** A current row locked by this transaction (its ctid is stable until we change it). */
 interface LockedVersion {
-  ctid?: string;
+  ctid: string;
   versionId: number;
   micros: number;
 }
@@ -57,19 +49,11 @@ async function preferLz4(client: PoolClient): Promise<void> {
 }
 
 const keyOf = (resourceType: string, id: string) => `${resourceType}/${id}`;
-const VERSION_COLUMNS = 'datastore_id, resource_type, id, version_id, last_updated, deleted, resource';
 
 /** Formats epoch microseconds as a FHIR instant with six fractional digits, e.g. 2026-01-02T03:04:05.123456Z. */
 export function formatInstantMicros(micros: number): string {
   const millis = Math.floor(micros / 1000);
   return `${new Date(millis).toISOString().slice(0, 23)}${String(micros - millis * 1000).padStart(3, '0')}Z`;
-}
-
-/** The stored JSON: resourceType, id and meta first (as the single-resource path writes it), then the body. */
-export function stampedJson(resource: BulkResource, version: BulkWrittenVersion): string {
-  const meta = JSON.stringify({ ...resource.meta, versionId: String(version.versionId), lastUpdated: version.lastUpdated });
-  const head = `{"resourceType":${JSON.stringify(resource.resourceType)},"id":${JSON.stringify(resource.id)},"meta":${meta}`;
-  return resource.bodyJson === '{}' ? `${head}}` : `${head},${resource.bodyJson.slice(1)}`;
 }
 
 /**
@@ -84,6 +68,15 @@ export function stampedJson(resource: BulkResource, version: BulkWrittenVersion)
  * ACTIVE. Returns the version of each resource, in input order.
  */
 export async function writeResourceBatch(client: PoolClient, datastoreId: string, resources: readonly BulkResource[]): Promise<BulkWrittenVersion[]> {
+  return writeRenderedBatch(client, renderResources(datastoreId, resources));
+}
+
+/**
+ * {@link writeResourceBatch} for resources already rendered as rows (by the importer's parse
+ * threads): here only their versions and timestamps are filled in.
+ */
+export async function writeRenderedBatch(client: PoolClient, batch: RenderedResources): Promise<BulkWrittenVersion[]> {
+  const { datastoreId } = batch;
   await enterWriteFence(client, datastoreId);
   // Stamp time taken after entering the fence: an export's snapshot time is then either after
   // this commit or before every timestamp stamped here.
@@ -92,46 +85,56 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
     [datastoreId],
   );
   if (state[0]?.status !== 'ACTIVE') throw new DatastoreUnavailableError(datastoreId, state[0]?.status);
-  if (resources.length === 0) return [];
+  const count = batch.ids.length;
+  if (count === 0) return [];
   const now = Number(state[0].now_us);
 
-  const latest = await lockCurrentVersions(client, datastoreId, resources);
+  const latest = await lockCurrentVersions(client, datastoreId, batch.types, batch.ids);
   const superseded = { ctids: [] as string[], types: [] as string[], ids: [] as string[] };
   for (const [key, row] of latest) {
     const slash = key.indexOf('/');
-    superseded.ctids.push(row.ctid!);
+    superseded.ctids.push(row.ctid);
     superseded.types.push(key.slice(0, slash));
     superseded.ids.push(key.slice(slash + 1));
   }
-  const versions: BulkWrittenVersion[] = [];
-  for (const resource of resources) {
-    const key = keyOf(resource.resourceType, resource.id);
-    const previous = latest.get(key);
-    const micros = previous ? Math.max(now, previous.micros + 1) : now;
-    const versionId = (previous?.versionId ?? 0) + 1;
-    latest.set(key, { ctid: previous?.ctid, versionId, micros });
-    versions.push({ versionId, lastUpdated: formatInstantMicros(micros) });
-  }
 
-  // Each id's last version in the batch becomes its current row (and gets the reference index);
-  // earlier ones in the batch go straight to history, as do the current rows they supersede.
-  const ds = copyTextField(datastoreId);
-  const currentRows: string[] = [];
-  const historyRows: string[] = [];
-  const references: string[] = [];
-  for (let i = 0; i < resources.length; i++) {
-    const resource = resources[i];
-    const { versionId, lastUpdated } = versions[i];
-    const row = `${ds}\t${resource.resourceType}\t${resource.id}\t${versionId}\t${lastUpdated}\tf\t${copyJsonField(stampedJson(resource, versions[i]))}\n`;
-    if (latest.get(keyOf(resource.resourceType, resource.id))!.versionId !== versionId) {
-      historyRows.push(row);
+  // The common case, new ids each given once: one version and timestamp for the whole batch, and
+  // the rendered strings go to COPY as they are.
+  const fresh: BulkWrittenVersion = { versionId: 1, lastUpdated: formatInstantMicros(now) };
+  let currentRows: string;
+  let historyRows = '';
+  let references: string;
+  const versions: BulkWrittenVersion[] = new Array(count);
+  const seen = new Map<string, { versionId: number; micros: number; last: number }>();
+  for (let i = 0; i < count; i++) {
+    const key = keyOf(batch.types[i], batch.ids[i]);
+    const previous = seen.get(key) ?? latest.get(key);
+    if (previous === undefined) {
+      versions[i] = fresh;
+      seen.set(key, { versionId: 1, micros: now, last: i });
       continue;
     }
-    currentRows.push(row);
-    for (const ref of resource.references) {
-      references.push(
-        `${ds}\t${resource.resourceType}\t${resource.id}\t${copyTextField(ref.path)}\t${copyTextField(ref.reference)}\t${ref.targetType === undefined ? COPY_NULL : copyTextField(ref.targetType)}\t${ref.targetId === undefined ? COPY_NULL : copyTextField(ref.targetId)}\n`,
-      );
+    const micros = Math.max(now, previous.micros + 1);
+    const versionId = previous.versionId + 1;
+    versions[i] = { versionId, lastUpdated: formatInstantMicros(micros) };
+    seen.set(key, { versionId, micros, last: i });
+  }
+  if (superseded.ids.length === 0 && seen.size === count) {
+    currentRows = stampRows(batch.rows, fresh);
+    references = batch.references;
+  } else {
+    // Each id's last version in the batch becomes its current row (and gets the reference index);
+    // earlier ones in the batch go straight to history, as do the current rows they supersede.
+    currentRows = '';
+    references = '';
+    for (let i = 0; i < count; i++) {
+      const row = stampRows(batch.rows.slice(i === 0 ? 0 : batch.rowEnds[i - 1], batch.rowEnds[i]), versions[i]);
+      if (seen.get(keyOf(batch.types[i], batch.ids[i]))!.last !== i) {
+        historyRows += row;
+        continue;
+      }
+      currentRows += row;
+      references += batch.references.slice(i === 0 ? 0 : batch.referenceEnds[i - 1], batch.referenceEnds[i]);
     }
   }
 
@@ -154,24 +157,17 @@ export async function writeResourceBatch(client: PoolClient, datastoreId: string
       [datastoreId, superseded.types, superseded.ids],
     );
   }
-  await copyTextRows(client, `fhir_resource_history (${VERSION_COLUMNS})`, historyRows.join(''));
+  await copyTextRows(client, `fhir_resource_history (${RESOURCE_COPY_COLUMNS})`, historyRows);
   // A concurrent create of one of these ids fails the batch with a unique violation (the caller
   // retries it), as it would a PUT.
-  await copyTextRows(client, `fhir_resource (${VERSION_COLUMNS})`, currentRows.join(''));
-  await copyTextRows(client, 'fhir_reference (datastore_id, source_type, source_id, path, reference, target_type, target_id)', references.join(''));
+  await copyTextRows(client, `fhir_resource (${RESOURCE_COPY_COLUMNS})`, currentRows);
+  await copyTextRows(client, `fhir_reference (${REFERENCE_COPY_COLUMNS})`, references);
   return versions;
 }
 
 /** Locks the current rows of the batch's resources (as a PUT does) and returns their versions. */
-async function lockCurrentVersions(client: PoolClient, datastoreId: string, resources: readonly BulkResource[]): Promise<Map<string, LockedVersion>> {
-  const unique = new Map<string, BulkResource>();
-  for (const r of resources) unique.set(keyOf(r.resourceType, r.id), r);
-  const types: string[] = [];
-  const ids: string[] = [];
-  for (const r of unique.values()) {
-    types.push(r.resourceType);
-    ids.push(r.id);
-  }
+async function lockCurrentVersions(client: PoolClient, datastoreId: string, types: readonly string[], ids: readonly string[]): Promise<Map<string, LockedVersion>> {
+  // Duplicate ids in the batch are harmless: FOR UPDATE takes the same row lock again.
   // Ordered, so concurrent lockers take row locks in the same order. One primary-key probe per id
   // (LATERAL with FOR UPDATE is never flattened into a join): while a bulk load grows the table the
   // planner's row estimates lag far behind, and a plain join turns into a hash join over the whole

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { ExportSnapshot } from './export-snapshot.sql';
 import type { PlannedRange } from './export-snapshot.reader';
-import { instantLiteral, snapshotSelect, typeLiteral } from './export-snapshot.sql';
+import { instantLiteral, snapshotSelect } from './export-snapshot.sql';
 
 type Queryable = Pool | PoolClient;
 
@@ -149,20 +149,23 @@ export class ExportPlanRepository {
   }
 
   /**
-   * Adds resources of `resourceType` unchanged since T (so the reference index describes their
-   * snapshot version) that reference a root Patient at one of `paths`.
+   * Adds resources unchanged since T (so the reference index describes their snapshot version)
+   * that reference a root Patient at one of their type's compartment `paths`. One pass over the
+   * index's references to Patients for all types together.
    */
-  async addIndexedMembers(client: PoolClient, jobId: string, snapshot: ExportSnapshot, resourceType: string, paths: readonly string[]): Promise<void> {
-    if (paths.length === 0) return;
+  async addIndexedMembers(client: PoolClient, jobId: string, snapshot: ExportSnapshot, paths: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const pairs = [...paths].flatMap(([type, typePaths]) => typePaths.map((path) => [type, path] as const));
+    if (pairs.length === 0) return;
     await client.query(
       `INSERT INTO fhir_export_member (job_id, resource_type, id)
-       SELECT DISTINCT $1::char(32), f.source_type, f.source_id FROM fhir_reference f
-        WHERE f.datastore_id = $2 AND f.source_type = ${typeLiteral(resourceType)} AND f.target_type = 'Patient' AND f.path = ANY($3::text[])
+       SELECT DISTINCT $1::char(32), f.source_type, f.source_id
+         FROM fhir_reference f JOIN unnest($3::text[], $4::text[]) AS c(source_type, path) ON f.source_type = c.source_type AND f.path = c.path
+        WHERE f.datastore_id = $2 AND f.target_type = 'Patient'
           AND EXISTS (SELECT 1 FROM fhir_export_member m WHERE m.job_id = $1::char(32) AND m.resource_type = 'Patient' AND m.id = f.target_id AND m.root OFFSET 0)
           AND EXISTS (SELECT 1 FROM fhir_resource r WHERE r.datastore_id = f.datastore_id AND r.resource_type = f.source_type AND r.id = f.source_id
                         AND r.last_updated <= ${instantLiteral(snapshot.transactionTime)} AND NOT r.deleted OFFSET 0)
        ON CONFLICT DO NOTHING`,
-      [jobId, snapshot.datastoreId, paths],
+      [jobId, snapshot.datastoreId, pairs.map((p) => p[0]), pairs.map((p) => p[1])],
     );
   }
 

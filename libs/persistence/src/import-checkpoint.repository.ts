@@ -48,7 +48,13 @@ export interface ImportBatchCheckpoint extends ImportCounts {
   endOfFile: boolean;
 }
 
-/** A SUCCESS or FAILURE output line for one input line (or, read back, a batch's chunk of them). */
+/** A batch's SUCCESS and FAILURE output lines, each kind joined by newlines ('' for none). */
+export interface ImportBatchOutputs {
+  success: string;
+  failure: string;
+}
+
+/** Output lines of one kind of one batch, as read back: `line` is the batch's first input line. */
 export interface ImportOutputLine {
   line: number;
   success: boolean;
@@ -96,7 +102,7 @@ export class ImportCheckpointRepository {
    * {@link ImportCheckpointMismatchError}) unless the checkpoint stands at `fromLine`, so no input
    * line can ever be committed twice.
    */
-  async recordBatch(client: PoolClient, jobId: string, batch: ImportBatchCheckpoint, outputs: readonly ImportOutputLine[]): Promise<void> {
+  async recordBatch(client: PoolClient, jobId: string, batch: ImportBatchCheckpoint, outputs: ImportBatchOutputs): Promise<void> {
     const { rows } = await client.query<{ next_line: number; state: ImportFileState }>(
       'SELECT next_line, state FROM fhir_import_file WHERE job_id = $1 AND file_index = $2 FOR UPDATE',
       [jobId, batch.fileIndex],
@@ -108,10 +114,8 @@ export class ImportCheckpointRepository {
     // One row per kind for the whole batch (not one per line): a few rows to write and read back
     // instead of thousands of index entries.
     let data = '';
-    for (const success of [true, false]) {
-      const lines = outputs.filter((o) => o.success === success).map((o) => o.body);
-      if (lines.length > 0) data += `${jobId}\t${batch.fileIndex}\t${batch.fromLine}\t${success ? 't' : 'f'}\t${copyTextField(lines.join('\n'))}\n`;
-    }
+    if (outputs.success) data += `${jobId}\t${batch.fileIndex}\t${batch.fromLine}\tt\t${copyTextField(outputs.success)}\n`;
+    if (outputs.failure) data += `${jobId}\t${batch.fileIndex}\t${batch.fromLine}\tf\t${copyTextField(outputs.failure)}\n`;
     await copyTextRows(client, 'fhir_import_output (job_id, file_index, line, success, body)', data);
     await client.query(
       `UPDATE fhir_import_file SET state = $3, next_line = $4, next_byte = $5, resources_scanned = resources_scanned + $6,

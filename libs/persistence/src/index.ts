@@ -14,6 +14,7 @@ export * from './export-snapshot.sql';
 export * from './export-snapshot.reader';
 export * from './export-plan.repository';
 export * from './copy-text-rows';
+export * from './bulk-resource-rows';
 export * from './bulk-resource-writer';
 export * from './import-checkpoint.repository';
 export * from './audit-log.repository';

@@ -24,6 +24,11 @@ export interface ImportRunState {
   inputUri(file: ImportFileRecord): string;
   /** Job start (ms since epoch), for throughput. */
   startedAt: number;
+  /**
+   * Whether the last batch met only new ids, so the next one is written without looking up
+   * current versions first (see writeRenderedBatch's assumeNew); starts true.
+   */
+  freshIds?: boolean;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -72,9 +77,10 @@ export class ImportBatchCommitter {
     for (let attempt = 1; ; attempt++) {
       if (run.execution.signal.aborted) throw run.execution.signal.reason;
       try {
-        const { status, file } = await run.execution.fenced((client, current) => this.write(run, batch, client, current, isolate));
+        const { status, file, freshIds } = await run.execution.fenced((client, current) => this.write(run, batch, client, current, isolate));
         // Committed: now the in-memory view may move on.
         run.files[run.files.findIndex((f) => f.fileIndex === file.fileIndex)] = file;
+        run.freshIds = freshIds;
         return status;
       } catch (error) {
         if (!isolate && isResourceDataError(error)) {
@@ -89,11 +95,13 @@ export class ImportBatchCommitter {
     }
   }
 
-  private async write(run: ImportRunState, batch: PreparedBatch, client: PoolClient, status: JobStatus, isolate: boolean): Promise<{ status: JobStatus; file: ImportFileRecord }> {
+  private async write(run: ImportRunState, batch: PreparedBatch, client: PoolClient, status: JobStatus, isolate: boolean): Promise<{ status: JobStatus; file: ImportFileRecord; freshIds: boolean }> {
     const { job } = run.execution;
     const file = run.files.find((f) => f.fileIndex === batch.fileIndex)!;
     const { resources } = batch;
-    const versions = isolate ? await this.writeOneByOne(client, job.id, file, resources) : await writeRenderedBatch(client, resources.rendered);
+    const versions = isolate
+      ? await this.writeOneByOne(client, job.id, file, resources)
+      : await writeRenderedBatch(client, resources.rendered, { assumeNew: run.freshIds !== false });
 
     const counts = { resourcesScanned: resources.lines.length + batch.invalid.length, resourcesImported: 0, customerErrors: batch.invalid.length, serverErrors: 0, importedBytes: 0 };
     const serverErrors: number[] = [];
@@ -124,7 +132,7 @@ export class ImportBatchCommitter {
     await this.jobs.updateProgress(job.id, run.execution.epoch, { ...importProgress(files, (Date.now() - run.startedAt) / 1000) }, client);
     // Lease lost or shutting down while we worked: roll back rather than commit.
     if (run.execution.signal.aborted) throw run.execution.signal.reason;
-    return { status, file: updated };
+    return { status, file: updated, freshIds: versions.every((v) => v === undefined || v.versionId === 1) };
   }
 
   /** Stores the batch's resources one by one, each in a savepoint: the versions of those stored, undefined for those refused. */

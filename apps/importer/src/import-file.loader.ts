@@ -8,7 +8,8 @@ import { createGunzip } from 'node:zlib';
 import { newBatch, type PreparedBatch } from './import-batch';
 import type { ImportBatchCommitter, ImportRunState } from './import-batch.committer';
 import type { ImporterSettings } from './importer-settings';
-import { type NdjsonLine, NdjsonLineSplitter } from './ndjson-line-splitter';
+import { LineBatchTextBuilder } from './line-batch-text';
+import { NdjsonLineSplitter } from './ndjson-line-splitter';
 import type { ResourceParsePool } from './resource-parse.pool';
 
 export interface ImportFileRun extends ImportRunState {
@@ -19,7 +20,7 @@ export interface ImportFileRun extends ImportRunState {
 /** Lines read for the next batch, not yet parsed; `batch` tracks the checkpoint they move to. */
 interface ReadLines {
   batch: PreparedBatch;
-  lines: NdjsonLine[];
+  lines: LineBatchTextBuilder;
 }
 
 /**
@@ -42,9 +43,10 @@ export class ImportFileLoader {
     const { signal } = run.execution;
     const ranged = !file.gzip;
     const fromByte = ranged ? file.nextByte : 0;
-    const splitter = new NdjsonLineSplitter({ firstLine: ranged ? file.nextLine : 1, startByte: fromByte, maxLineBytes: this.settings.maxLineBytes });
+    // Lines stay bytes here: they are decoded on the parse thread.
+    const splitter = new NdjsonLineSplitter({ firstLine: ranged ? file.nextLine : 1, startByte: fromByte, maxLineBytes: this.settings.maxLineBytes, decode: false });
     const { datastoreId } = run.execution.job;
-    let read: ReadLines = { batch: newBatch(datastoreId, file.fileIndex, file.nextLine, file.nextByte), lines: [] };
+    let read: ReadLines = { batch: newBatch(datastoreId, file.fileIndex, file.nextLine, file.nextByte), lines: new LineBatchTextBuilder() };
     const parsing: Array<Promise<PreparedBatch>> = [];
     let pending: Promise<JobStatus> | undefined;
     let cancelled = false;
@@ -53,14 +55,14 @@ export class ImportFileLoader {
       const { batch } = read;
       for (const line of lines) {
         if (line.number < file.nextLine) continue; // gzip resume: already committed
-        read.lines.push(line);
+        read.lines.add(line);
         batch.nextLine = line.number + 1;
         batch.nextByte = line.end;
         batch.byteCount += line.end - line.start;
       }
     };
     const parse = async ({ batch, lines }: ReadLines, endOfFile: boolean): Promise<PreparedBatch> => {
-      const parsed = await this.parser.parse({ lines, level: run.validationLevel, maxLineBytes: this.settings.maxLineBytes, jobId: run.execution.job.id, datastoreId, s3Key: file.s3Key });
+      const parsed = await this.parser.parse({ lines: lines.build(), level: run.validationLevel, maxLineBytes: this.settings.maxLineBytes, jobId: run.execution.job.id, datastoreId, s3Key: file.s3Key });
       // A gzip error found while reading comes after the lines read before it.
       return { ...batch, resources: parsed.resources, invalid: [...parsed.invalid, ...batch.invalid], endOfFile };
     };
@@ -81,7 +83,7 @@ export class ImportFileLoader {
       const next = parse(read, endOfFile);
       next.catch(() => undefined); // awaited in order by commitNext()
       parsing.push(next);
-      read = { batch: newBatch(datastoreId, file.fileIndex, read.batch.nextLine, read.batch.nextByte), lines: [] };
+      read = { batch: newBatch(datastoreId, file.fileIndex, read.batch.nextLine, read.batch.nextByte), lines: new LineBatchTextBuilder() };
       while (parsing.length > this.settings.parseThreads && !cancelled) await commitNext();
     };
     const isFull = (b: PreparedBatch) => b.nextLine - b.fromLine >= this.settings.batchLines || b.byteCount >= this.settings.batchBytes;

@@ -13,6 +13,8 @@ export interface NdjsonLine {
   end: number;
   /** Its text without the line terminator (`\n` or `\r\n`) and without a leading BOM; undefined if `problem` is set. */
   text?: string;
+  /** The same as UTF-8 bytes, instead of `text`, from a splitter with `decode: false` (may share memory with the chunk fed). */
+  bytes?: Buffer;
   /** Why the line was not decoded: longer than the limit (its bytes were skipped, never buffered), or not UTF-8. */
   problem?: 'too-long' | 'invalid-utf8';
 }
@@ -24,6 +26,8 @@ export interface NdjsonLineSplitterOptions {
   startByte?: number;
   /** Longest accepted line in bytes, terminator excluded. */
   maxLineBytes: number;
+  /** false: hand back lines as `bytes` (checked UTF-8) rather than decoded `text`; default true. */
+  decode?: boolean;
 }
 
 /**
@@ -91,8 +95,9 @@ export class NdjsonLineSplitter {
       let bytes = whole ?? (this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.length));
       if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
       if (this.atFileStart && this.lineNumber === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
-      if (isUtf8(bytes)) line.text = bytes.toString('utf8');
-      else line.problem = 'invalid-utf8';
+      if (!isUtf8(bytes)) line.problem = 'invalid-utf8';
+      else if (this.options.decode === false) line.bytes = bytes;
+      else line.text = bytes.toString('utf8');
     }
     this.lineStart = line.end;
     this.lineNumber++;

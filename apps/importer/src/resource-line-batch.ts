@@ -1,11 +1,11 @@
 import type { ValidationIssue, ValidationLevel } from '@fhirlake/fhir';
 import { type RenderedResources, RenderedResourcesBuilder, VERSION_MARK } from '@fhirlake/persistence/bulk-rows';
-import type { NdjsonLine } from './ndjson-line-splitter';
+import { decodeLines, type LineBatchText } from './line-batch-text';
 import { assignedId, parseResourceLine } from './resource-line.parser';
 
 /** A run of input lines to parse and validate, and what ids given to id-less resources derive from. */
 export interface ResourceLineBatch {
-  lines: NdjsonLine[];
+  lines: LineBatchText;
   level: ValidationLevel;
   maxLineBytes: number;
   jobId: string;
@@ -55,7 +55,7 @@ export function parseResourceLineBatch(batch: ResourceLineBatch): ParsedLineBatc
   const builder = new RenderedResourcesBuilder(batch.datastoreId);
   const resources = { lines: [] as number[], bytes: [] as number[], successes: '', successEnds: [] as number[] };
   const invalid: InvalidLine[] = [];
-  for (const line of batch.lines) {
+  for (const line of decodeLines(batch.lines)) {
     const parsed = parseResourceLine(line, batch.level, batch.maxLineBytes, idFor);
     const bytes = line.end - line.start;
     if (parsed.kind === 'invalid') invalid.push({ line: line.number, bytes, issues: parsed.issues });

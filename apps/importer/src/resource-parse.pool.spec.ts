@@ -1,6 +1,7 @@
 import { INSTANT_MARK, VERSION_MARK } from '@fhirlake/persistence/bulk-rows';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { lineBatchText } from './line-batch-text';
 import type { NdjsonLine } from './ndjson-line-splitter';
 import { assignedId } from './resource-line.parser';
 import { parseResourceLineBatch, type ResourceLineBatch } from './resource-line-batch';
@@ -15,7 +16,7 @@ function batchOf(texts: Array<string | undefined>, firstLine = 1): ResourceLineB
     offset += Buffer.byteLength(text ?? 'x'.repeat(40)) + 1;
     return { number: firstLine + i, start, end: offset, ...(text === undefined ? { problem: 'too-long' as const } : { text }) };
   });
-  return { lines, level: 'strict', maxLineBytes: 1024 * 1024, jobId: 'a'.repeat(32), datastoreId: 'd'.repeat(32), s3Key: 'in/file.ndjson' };
+  return { lines: lineBatchText(lines), level: 'strict', maxLineBytes: 1024 * 1024, jobId: 'a'.repeat(32), datastoreId: 'd'.repeat(32), s3Key: 'in/file.ndjson' };
 }
 
 describe('ResourceParsePool (a real worker thread)', () => {
@@ -24,9 +25,13 @@ describe('ResourceParsePool (a real worker thread)', () => {
 
   it('parses in a thread exactly as inline, in line order, including bad lines and assigned ids', async () => {
     const synthea = readFileSync(path.join(FIXTURE, 'Encounter.000.ndjson'), 'utf8').split('\n').filter(Boolean).slice(0, 200);
-    const batch = batchOf([...synthea, '', '{"resourceType":"Patient"}', 'not json', '{"resourceType":"Patient","id":"bad id"}', undefined]);
+    const texts = [...synthea, '', '{"resourceType":"Patient"}', 'not json', '{"resourceType":"Patient","id":"bad id"}', undefined];
+    const batch = batchOf(texts);
+    const inline = parseResourceLineBatch(batchOf(texts));
     const threaded = await pool.parse(batch);
-    expect(threaded).toEqual(parseResourceLineBatch(batch));
+    // The lines' bytes were moved to the thread, not copied.
+    expect(batch.lines.text.byteLength).toBe(0);
+    expect(threaded).toEqual(inline);
     // 200 Encounters and the id-less Patient (line 202, given its derived id); the blank line is dropped.
     expect(threaded.resources.lines).toEqual([...Array.from({ length: 200 }, (_, i) => i + 1), 202]);
     expect(threaded.resources.rendered.ids.slice(0, 200)).toEqual(synthea.map((l) => (JSON.parse(l) as { id: string }).id));
@@ -50,7 +55,7 @@ describe('ResourceParsePool (a real worker thread)', () => {
       resources: {
         rendered: { datastoreId: 'd'.repeat(32), types: ['Patient'], ids: ['p1'], rows: row, rowEnds: [row.length], references: '', referenceEnds: [0] },
         lines: [1],
-        bytes: [batch.lines[0].end],
+        bytes: [batch.lines.ends[0]],
         successes: success,
         successEnds: [success.length],
       },

@@ -32,7 +32,8 @@ export class ResourceParsePool {
 
   parse(batch: ResourceLineBatch): Promise<ParsedLineBatch> {
     if (!this.pool) return Promise.resolve().then(() => parseResourceLineBatch(batch));
-    return this.pool.run(batch);
+    // The lines' bytes move to the thread (the caller never touches them again).
+    return this.pool.run(batch, { transferList: [batch.lines.text.buffer] });
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import { createDataAccessRole, dataAccessPolicy, testAwsEnv, waitFor } from '@fh
 import { randomBytes } from 'node:crypto';
 import { ImportBatchCommitter } from '../src/import-batch.committer';
 import type { PreparedBatch } from '../src/import-batch';
+import { lineBatchText } from '../src/line-batch-text';
 import { parseResourceLineBatch } from '../src/resource-line-batch';
 import {
   createDatastore,
@@ -153,7 +154,7 @@ describe('import job lifecycle', () => {
     const batch = (): PreparedBatch => ({
       fileIndex: 0, fromLine: 1, nextLine: 2, nextByte: 40, endOfFile: false, byteCount: 40, invalid: [],
       resources: parseResourceLineBatch({
-        lines: [{ number: 1, start: 0, end: 40, text: '{"resourceType":"Patient","id":"fenced"}' }],
+        lines: lineBatchText([{ number: 1, start: 0, end: 40, text: '{"resourceType":"Patient","id":"fenced"}' }]),
         level: 'strict', maxLineBytes: 1000, jobId: job.id, datastoreId: ds, s3Key: 'small/a.ndjson',
       }).resources,
     });

@@ -25,7 +25,8 @@ export class ResourceParsePool {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: Number.POSITIVE_INFINITY,
-      // Explicit, so a small --max-old-space-size meant for the main thread cannot starve them.
+      // A cap where no heap flags are given: --max-old-space-size (e.g. in NODE_OPTIONS) overrides it
+      // for every thread, so it must leave room for the validators (compiling all 146 types fits in 160 MB).
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
   }

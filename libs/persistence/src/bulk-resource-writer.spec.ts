@@ -1,9 +1,9 @@
 import { useTestDatabase } from '@fhirlake/testing';
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { type BulkResource, renderResources } from './bulk-resource-rows';
 import { writeRenderedBatch } from './bulk-resource-writer';
-import { createPgPool } from './database';
+import { createPgPool, inTransaction } from './database';
 import { FhirResourceRepository } from './fhir-resource.repository';
 
 const hex = () => randomUUID().replace(/-/g, '');
@@ -30,21 +30,7 @@ describe('writeRenderedBatch (real Postgres)', () => {
   });
   afterAll(() => pool.end());
 
-  async function inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-  const write = (resources: BulkResource[], assumeNew: boolean) => inTransaction((c) => writeRenderedBatch(c, renderResources(ds, resources), { assumeNew }));
+  const write = (resources: BulkResource[], assumeNew: boolean) => inTransaction(pool, (c) => writeRenderedBatch(c, renderResources(ds, resources), { assumeNew }));
   const referencesOf = (id: string) => repo.referencesOf(ds, 'Observation', id);
 
   it.each([true, false])('stores new ids as version 1 with their references (assumeNew %s)', async (assumeNew) => {

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from './database';
 import type { IndexedReference, ResourceBody, StoredVersion } from './fhir-resource.types';
 import { DatastoreUnavailableError, WriteRejectedError } from './fhir-resource.types';
 import { enterWriteFence } from './write-fence';
@@ -250,20 +251,15 @@ export class FhirResourceRepository {
   /** Runs `work` in a transaction inside the write fence; retries when a concurrent create won the race. */
   private async inWriteTransaction<T>(datastoreId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
       try {
-        await client.query('BEGIN');
-        await enterWriteFence(client, datastoreId);
-        await this.assertActive(client, datastoreId);
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
+        return await inTransaction(this.pool, async (client) => {
+          await enterWriteFence(client, datastoreId);
+          await this.assertActive(client, datastoreId);
+          return work(client);
+        });
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
         const code = (error as { code?: string }).code;
         if (code !== UNIQUE_VIOLATION || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-      } finally {
-        client.release();
       }
     }
   }

@@ -1,5 +1,6 @@
 import { ACTIVE_STATUSES, type JobStatus, WAITING_STATUSES } from '@fhirlake/jobs';
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from './database';
 import { type JobListFilter, type JobRecord, JobFencedError, type NewJob } from './job.types';
 
 const UNIQUE_VIOLATION = '23505';
@@ -194,18 +195,8 @@ export class JobRepository {
     );
   }
 
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
+
 }

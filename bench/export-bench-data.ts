@@ -1,3 +1,4 @@
+import { syntheaFixtureDir } from '@fhirlake/testing';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
-const FIXTURE_DIR = path.resolve(__dirname, '../../shared/fixtures/synthea-10');
+const FIXTURE_DIR = syntheaFixtureDir();
 
 /** A fixture resource as text around its id: `before + id + after` is the stored JSON. */
 interface Template {

@@ -1,8 +1,9 @@
+import { syntheaFixtureDir } from '@fhirlake/testing';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 
-const FIXTURE_DIR = path.resolve(__dirname, '../../shared/fixtures/synthea-10');
+const FIXTURE_DIR = syntheaFixtureDir();
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 /** What was generated. */

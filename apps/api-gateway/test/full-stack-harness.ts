@@ -1,12 +1,12 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { baseEnvSchema, loadConfig } from '@fhirlake/config';
 import { createS3Client } from '@fhirlake/cloud';
-import { spawnApp, uniqueRedisPrefix, type AppProcess } from '@fhirlake/testing';
+import { spawnApp, uniqueRedisPrefix, type AppProcess, syntheaFixtureDir } from '@fhirlake/testing';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestGateway, type TestGateway } from './gateway-harness';
 
-export const SYNTHEA_DIR = path.resolve(__dirname, '../../../../shared/fixtures/synthea-10');
+export const SYNTHEA_DIR = syntheaFixtureDir();
 
 /** The whole product: the gateway in-process, the coordinator and workers as real child processes. */
 export interface FullStack {

@@ -1,8 +1,9 @@
+import { syntheaFixtureDir } from '@fhirlake/testing';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDatastore, startTestGateway, type TestGateway } from './gateway-harness';
 
-const FIXTURE_DIR = path.resolve(__dirname, '../../../../shared/fixtures/synthea-10');
+const FIXTURE_DIR = syntheaFixtureDir();
 const CONCURRENCY = 8;
 
 interface FixtureResource {

@@ -4,14 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@fhirlake/config';
 import { extractReferences } from '@fhirlake/fhir';
 import { enterWriteFence, type JobRecord, type ResourceBody } from '@fhirlake/persistence';
-import { createJobTestBed, createTestDatastore, type JobTestBed, randomId, submitTestJob, waitForJobStatus } from '@fhirlake/testing';
+import { createJobTestBed, createTestDatastore, type JobTestBed, randomId, submitTestJob, waitForJobStatus, syntheaFixtureDir } from '@fhirlake/testing';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { ExporterModule } from '../src/exporter.module';
 import { type ExporterEnv, exporterEnvSchema } from '../src/exporter-env';
 
-export const FIXTURE_DIR = path.resolve(__dirname, '../../../../shared/fixtures/synthea-10');
+export const FIXTURE_DIR = syntheaFixtureDir();
 
 /** Every resource of the Synthea fixture. */
 export function fixtureResources(): Array<ResourceBody & { id: string }> {

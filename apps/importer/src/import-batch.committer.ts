@@ -6,6 +6,7 @@ import {
   type ImportCheckpointRepository,
   type ImportFileRecord,
   type JobRepository,
+  pieceAt,
   renderedResource,
   VERSION_MARK,
   writeRenderedBatch,
@@ -177,7 +178,7 @@ function successOutput(resources: ParsedResources, versions: ReadonlyArray<BulkW
   for (let i = 0; i < versions.length; i++) {
     const version = versions[i];
     if (!version) continue;
-    out += resources.successes.slice(i === 0 ? 0 : resources.successEnds[i - 1], resources.successEnds[i]).replace(VERSION_MARK, String(version.versionId));
+    out += pieceAt(resources.successes, resources.successEnds, i).replace(VERSION_MARK, String(version.versionId));
   }
   return out.slice(0, -1);
 }

@@ -1,3 +1,4 @@
+import { syntheaFixtureDir } from '@fhirlake/testing';
 import { INSTANT_MARK, VERSION_MARK } from '@fhirlake/persistence/bulk-rows';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { assignedId } from './resource-line.parser';
 import { parseResourceLineBatch, type ResourceLineBatch } from './resource-line-batch';
 import { ResourceParsePool } from './resource-parse.pool';
 
-const FIXTURE = path.resolve(__dirname, '../../../../shared/fixtures/synthea-10');
+const FIXTURE = syntheaFixtureDir();
 
 function batchOf(texts: Array<string | undefined>, firstLine = 1): ResourceLineBatch {
   let offset = 0;

@@ -3,14 +3,14 @@ import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type BaseEnv, baseEnvSchema, loadConfig } from '@fhirlake/config';
 import type { JobRecord } from '@fhirlake/persistence';
-import { createJobTestBed, createTestDatastore, dispatchTestJob, type JobTestBed, randomId, submitTestJob, waitForJobStatus } from '@fhirlake/testing';
+import { createJobTestBed, createTestDatastore, dispatchTestJob, type JobTestBed, randomId, submitTestJob, waitForJobStatus, syntheaFixtureDir } from '@fhirlake/testing';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { ImporterModule } from '../src/importer.module';
 import type { ImporterSettings } from '../src/importer-settings';
 
-export const FIXTURE_DIR = path.resolve(__dirname, '../../../../shared/fixtures/synthea-10');
+export const FIXTURE_DIR = syntheaFixtureDir();
 
 export interface FixtureFile {
   name: string;

@@ -1,6 +1,6 @@
 // Pure string work, importable without the rest of the library (`@fhirlake/persistence/bulk-rows`):
 // the importer's parse threads render rows here, off the thread that talks to Postgres.
-import { COPY_NULL, copyJsonField, copyTextField } from './copy-text-format';
+import { COPY_NULL, copyJsonField, copyTextField, pieceAt } from './copy-text-format';
 import type { IndexedReference } from './fhir-resource.types';
 
 /** A validated resource ready for a bulk write, split so the stamped JSON can be built cheaply. */
@@ -124,10 +124,8 @@ export function renderResources(datastoreId: string, resources: readonly BulkRes
 
 /** Resource `i` of a rendered batch, on its own (to retry resources one by one). */
 export function renderedResource(batch: RenderedResources, i: number): RenderedResources {
-  const rowStart = i === 0 ? 0 : batch.rowEnds[i - 1];
-  const refStart = i === 0 ? 0 : batch.referenceEnds[i - 1];
-  const rows = batch.rows.slice(rowStart, batch.rowEnds[i]);
-  const references = batch.references.slice(refStart, batch.referenceEnds[i]);
+  const rows = pieceAt(batch.rows, batch.rowEnds, i);
+  const references = pieceAt(batch.references, batch.referenceEnds, i);
   return { datastoreId: batch.datastoreId, types: [batch.types[i]], ids: [batch.ids[i]], rows, rowEnds: [rows.length], references, referenceEnds: [references.length] };
 }
 

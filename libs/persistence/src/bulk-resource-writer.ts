@@ -8,8 +8,9 @@ import {
   RESOURCE_COPY_COLUMNS,
   stampRows,
 } from './bulk-resource-rows';
+import { pieceAt } from './copy-text-format';
 import { copyTextRows } from './copy-text-rows';
-import { DatastoreUnavailableError } from './fhir-resource.types';
+import { DatastoreUnavailableError, UNIQUE_VIOLATION } from './fhir-resource.types';
 import { enterWriteFence } from './write-fence';
 
 export type { BulkResource, BulkWrittenVersion } from './bulk-resource-rows';
@@ -140,13 +141,13 @@ export async function writeRenderedBatch(client: PoolClient, batch: RenderedReso
     currentRows = '';
     references = '';
     for (let i = 0; i < count; i++) {
-      const row = stampRows(batch.rows.slice(i === 0 ? 0 : batch.rowEnds[i - 1], batch.rowEnds[i]), versions[i]);
+      const row = stampRows(pieceAt(batch.rows, batch.rowEnds, i), versions[i]);
       if (seen.get(keyOf(batch.types[i], batch.ids[i]))!.last !== i) {
         historyRows += row;
         continue;
       }
       currentRows += row;
-      references += batch.references.slice(i === 0 ? 0 : batch.referenceEnds[i - 1], batch.referenceEnds[i]);
+      references += pieceAt(batch.references, batch.referenceEnds, i);
     }
   }
 
@@ -196,8 +197,6 @@ async function insertNew(client: PoolClient, batch: RenderedResources, fresh: Bu
   await copyTextRows(client, `fhir_reference (${REFERENCE_COPY_COLUMNS})`, batch.references);
   return true;
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 /** Locks the current rows of the batch's resources (as a PUT does) and returns their versions. */
 async function lockCurrentVersions(client: PoolClient, datastoreId: string, types: readonly string[], ids: readonly string[]): Promise<Map<string, LockedVersion>> {

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
-export { COPY_NULL, copyJsonField, copyTextField } from './copy-text-format';
+export { COPY_NULL, copyJsonField, copyTextField, pieceAt } from './copy-text-format';
 
 /**
  * Sends `data` (rows in COPY text format, each ending with a newline) with

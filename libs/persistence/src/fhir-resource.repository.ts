@@ -1,11 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from './database';
 import type { IndexedReference, ResourceBody, StoredVersion } from './fhir-resource.types';
-import { DatastoreUnavailableError, WriteRejectedError } from './fhir-resource.types';
+import { DatastoreUnavailableError, UNIQUE_VIOLATION, WriteRejectedError } from './fhir-resource.types';
 import { enterWriteFence } from './write-fence';
 import { type ResourceSearch, searchResources } from './fhir-resource.search';
 
-const UNIQUE_VIOLATION = '23505';
 const MAX_WRITE_ATTEMPTS = 3;
 
 interface VersionRow {

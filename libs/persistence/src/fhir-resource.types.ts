@@ -48,3 +48,6 @@ export class DatastoreUnavailableError extends Error {
     this.name = 'DatastoreUnavailableError';
   }
 }
+
+/** SQLSTATE of a unique violation (e.g. a concurrent create of the same id). */
+export const UNIQUE_VIOLATION = '23505';

@@ -1,9 +1,9 @@
 import { ACTIVE_STATUSES, type JobStatus, WAITING_STATUSES } from '@fhirlake/jobs';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from './database';
+import { UNIQUE_VIOLATION } from './fhir-resource.types';
 import { type JobListFilter, type JobRecord, JobFencedError, type NewJob } from './job.types';
 
-const UNIQUE_VIOLATION = '23505';
 
 const JOB_COLUMNS = `id, datastore_id AS "datastoreId", kind, name, status, client_token AS "clientToken",
   request_hash AS "requestHash", data_access_role_arn AS "dataAccessRoleArn", input_s3_uri AS "inputS3Uri",

@@ -26,3 +26,4 @@ export { createJobTestBed, createTestDatastore, dispatchTestJob, FINAL_JOB_STATU
 export type { JobTestBed, TestJob } from './job-test-bed';
 export { motoAssumedRoles, recordMotoRequests, usePrivateMoto } from './moto-inspection';
 export type { MotoAssumedRole, MotoRequest, PrivateMoto } from './moto-inspection';
+export { syntheaFixtureDir } from './fixture-paths';

@@ -28,10 +28,14 @@ export function buildApps(): void {
   if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}${built.stderr}`);
 }
 
-/** Starts `app` from the build made by {@link buildApps} (or from source) with `nodeOptions`. */
+/**
+ * Starts `app` from the build made by {@link buildApps} (or from source) with `nodeOptions`, and
+ * BENCH_NODE_ARGS (e.g. `--trace-gc`, which NODE_OPTIONS refuses) on the build's command line.
+ */
 export function startApp(runtime: BenchRuntime, app: string, env: Record<string, string>, nodeOptions: string): AppProcess {
   if (runtime === 'swc') return spawnApp(app, { ...env, NODE_OPTIONS: nodeOptions });
-  const child = spawn(process.execPath, [path.join(BUILD_DIR, 'apps', app, 'src', 'main.js')], {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(BUILD_DIR, 'apps', app, 'src', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: nodeOptions, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@
  * fresh database (dropped afterwards). Extra IMPORTER_* variables are passed to the importer.
  * The importer runs as in production (`npm run build` output under plain node) with
  * IMPORTER_NODE_OPTIONS (default below); `--runtime swc` runs it from source instead.
+ * BENCH_IMPORTER_OUTPUT=<file> saves the importer's output there.
  */
 import { createS3Client, S3ObjectStore } from '@fhirlake/cloud';
 import { baseEnvSchema, loadConfig } from '@fhirlake/config';
@@ -16,7 +17,7 @@ import { createPgPool, JobRepository, type JobRecord } from '@fhirlake/persisten
 import { createJobDestinations, createTestDatabase, type MotoServer, startMoto, uniqueRedisPrefix, type AppProcess } from '@fhirlake/testing';
 import IORedis from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -93,7 +94,8 @@ async function main(): Promise<void> {
     await importer.waitForOutput(/importer ready|Import queue worker started/, 60_000).catch(() => new Promise((r) => setTimeout(r, 3000)));
     const pid = importer.child.pid!;
     const dispatcher = new JobDispatcher(redis, redisPrefix);
-    const cpuBefore = { importer: processCpuSeconds(pid), machine: machineBusySeconds() };
+    const motoCpu = () => (moto ? processCpuSeconds(moto.pid) : 0);
+    const cpuBefore = { importer: processCpuSeconds(pid), moto: motoCpu(), machine: machineBusySeconds() };
     const importStart = process.hrtime.bigint();
     await dispatcher.dispatch(job);
     await dispatcher.close();
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
       if (importer.child.exitCode !== null || importer.child.signalCode !== null) throw new Error(`importer exited (${importer.child.exitCode ?? importer.child.signalCode}):\n${importer.output().slice(-3000)}`);
     }
     const importSeconds = seconds(importStart);
-    const cpu = { importer: processCpuSeconds(pid) - cpuBefore.importer, machine: machineBusySeconds() - cpuBefore.machine };
+    const cpu = { importer: processCpuSeconds(pid) - cpuBefore.importer, moto: motoCpu() - cpuBefore.moto, machine: machineBusySeconds() - cpuBefore.machine };
     peak = Math.max(peak, memoryMb(pid));
     if (final.status !== 'COMPLETED') throw new Error(`import ended ${final.status}: ${final.message}`);
 
@@ -132,12 +134,15 @@ async function main(): Promise<void> {
     log(`  peak RSS:      ${peak.toFixed(0)} MB (importer VmHWM)`);
     log(`  RSS over time: ${rssTrace.join(' ')}`);
     const cores = os.cpus().length;
-    log(`  CPU:           importer ${cpu.importer.toFixed(1)} s, everything else (Postgres, moto, this script) ${(cpu.machine - cpu.importer).toFixed(1)} s; machine ${Math.round((100 * cpu.machine) / (cores * importSeconds))}% busy on ${cores} cores`);
+    const others = cpu.machine - cpu.importer - cpu.moto;
+    log(`  CPU:           importer ${cpu.importer.toFixed(1)} s, ${moto ? `moto ${cpu.moto.toFixed(1)} s, ` : ''}everything else (Postgres, this script) ${others.toFixed(1)} s; machine ${Math.round((100 * cpu.machine) / (cores * importSeconds))}% busy on ${cores} cores`);
   } finally {
     if (importer && importer.child.exitCode === null) {
       importer.child.kill('SIGTERM');
       await importer.exited;
     }
+    // e.g. with IMPORTER_NODE_OPTIONS='... --trace-gc', to study the importer afterwards.
+    if (importer && process.env.BENCH_IMPORTER_OUTPUT) writeFileSync(process.env.BENCH_IMPORTER_OUTPUT, importer.output());
     s3.destroy();
     const keys = await redis.keys(`${redisPrefix}*`);
     if (keys.length > 0) await redis.del(...keys);

@@ -6,8 +6,9 @@ import {
   type ImportCheckpointRepository,
   type ImportFileRecord,
   type JobRepository,
-  pieceAt,
+  byteRangeAt,
   renderedResource,
+  stampMarks,
   VERSION_MARK,
   writeRenderedBatch,
 } from '@fhirlake/persistence';
@@ -168,17 +169,20 @@ export class ImportBatchCommitter {
   }
 }
 
+const versionFill = (version: BulkWrittenVersion) => ({ [VERSION_MARK[1]]: String(version.versionId) });
+
 /**
  * The batch's SUCCESS lines joined by newlines: the rendered lines with their versions filled in,
  * in one pass when every resource got version 1 (a fresh load).
  */
 function successOutput(resources: ParsedResources, versions: ReadonlyArray<BulkWrittenVersion | undefined>): string {
-  if (versions.every((v) => v?.versionId === 1)) return resources.successes.replaceAll(VERSION_MARK, '1').slice(0, -1);
-  let out = '';
+  const text = (bytes: Buffer) => bytes.toString('utf8', 0, Math.max(0, bytes.length - 1)); // without the last newline
+  if (versions.length === 0) return '';
+  if (versions.every((v) => v?.versionId === 1)) return text(stampMarks(resources.successes, versionFill(versions[0]!)));
+  const lines: Buffer[] = [];
   for (let i = 0; i < versions.length; i++) {
     const version = versions[i];
-    if (!version) continue;
-    out += pieceAt(resources.successes, resources.successEnds, i).replace(VERSION_MARK, String(version.versionId));
+    if (version) lines.push(stampMarks(byteRangeAt(resources.successes, resources.successEnds, i), versionFill(version)));
   }
-  return out.slice(0, -1);
+  return text(Buffer.concat(lines));
 }

@@ -1,4 +1,5 @@
 import { operationOutcome, type ValidationIssue } from '@fhirlake/fhir';
+import { NO_BYTES } from '@fhirlake/persistence/bulk-rows';
 import type { InvalidLine, ParsedResources } from './resource-line-batch';
 
 /**
@@ -21,10 +22,10 @@ export interface PreparedBatch {
 
 /** No resources (a batch still being read, or one of bad lines only). */
 export const noResources = (datastoreId: string): ParsedResources => ({
-  rendered: { datastoreId, types: [], ids: [], rows: '', rowEnds: [], references: '', referenceEnds: [] },
+  rendered: { datastoreId, types: [], ids: [], rows: NO_BYTES, rowEnds: [], references: NO_BYTES, referenceEnds: [] },
   lines: [],
   bytes: [],
-  successes: '',
+  successes: NO_BYTES,
   successEnds: [],
 });
 

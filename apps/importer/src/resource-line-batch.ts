@@ -1,5 +1,5 @@
 import type { ValidationIssue, ValidationLevel } from '@fhirlake/fhir';
-import { type RenderedResources, RenderedResourcesBuilder, VERSION_MARK } from '@fhirlake/persistence/bulk-rows';
+import { ByteWriter, type RenderedResources, RenderedResourcesBuilder, VERSION_MARK } from '@fhirlake/persistence/bulk-rows';
 import { decodeLines, type LineBatchText } from './line-batch-text';
 import { assignedId, parseResourceLine } from './resource-line.parser';
 
@@ -28,9 +28,9 @@ export interface ParsedResources {
   lines: number[];
   /** Input bytes of each resource's line, terminator included. */
   bytes: number[];
-  /** SUCCESS output line of each resource (VERSION_MARK where its version goes), each ending with a newline. */
-  successes: string;
-  /** End offset of each resource's SUCCESS line in `successes`. */
+  /** SUCCESS output line of each resource as UTF-8 (VERSION_MARK where its version goes), each ending with a newline. */
+  successes: Uint8Array<ArrayBuffer>;
+  /** End byte offset of each resource's SUCCESS line in `successes`. */
   successEnds: number[];
 }
 
@@ -52,8 +52,10 @@ export function successLine(line: number, resourceType: string, id: string, vers
  */
 export function parseResourceLineBatch(batch: ResourceLineBatch): ParsedLineBatch {
   const idFor = (line: number) => assignedId(batch.jobId, batch.s3Key, line);
-  const builder = new RenderedResourcesBuilder(batch.datastoreId);
-  const resources = { lines: [] as number[], bytes: [] as number[], successes: '', successEnds: [] as number[] };
+  // Rows take about the input's bytes plus their keys and marks.
+  const builder = new RenderedResourcesBuilder(batch.datastoreId, batch.lines.text.byteLength + 160 * batch.lines.numbers.length);
+  const successes = new ByteWriter(128 * batch.lines.numbers.length);
+  const resources = { lines: [] as number[], bytes: [] as number[], successEnds: [] as number[] };
   const invalid: InvalidLine[] = [];
   for (const line of decodeLines(batch.lines)) {
     const parsed = parseResourceLine(line, batch.level, batch.maxLineBytes, idFor);
@@ -64,8 +66,8 @@ export function parseResourceLineBatch(batch: ResourceLineBatch): ParsedLineBatc
     builder.add(resource);
     resources.lines.push(line.number);
     resources.bytes.push(bytes);
-    resources.successes += `${successLine(line.number, resource.resourceType, resource.id, VERSION_MARK)}\n`;
-    resources.successEnds.push(resources.successes.length);
+    successes.write(`${successLine(line.number, resource.resourceType, resource.id, VERSION_MARK)}\n`);
+    resources.successEnds.push(successes.byteLength);
   }
-  return { resources: { rendered: builder.build(), ...resources }, invalid };
+  return { resources: { rendered: builder.build(), successes: successes.bytes(), ...resources }, invalid };
 }

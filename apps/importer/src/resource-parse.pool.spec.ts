@@ -33,6 +33,9 @@ describe('ResourceParsePool (a real worker thread)', () => {
     // The lines' bytes were moved to the thread, not copied.
     expect(batch.lines.text.byteLength).toBe(0);
     expect(threaded).toEqual(inline);
+    // The rendered rows came back moved too: views of buffers of their own, not copies into Node's pool.
+    expect(Buffer.from(threaded.resources.rendered.rows).toString()).toBe(Buffer.from(inline.resources.rendered.rows).toString());
+    expect(threaded.resources.rendered.rows.byteLength).toBeGreaterThan(200 * 500);
     // 200 Encounters and the id-less Patient (line 202, given its derived id); the blank line is dropped.
     expect(threaded.resources.lines).toEqual([...Array.from({ length: 200 }, (_, i) => i + 1), 202]);
     expect(threaded.resources.rendered.ids.slice(0, 200)).toEqual(synthea.map((l) => (JSON.parse(l) as { id: string }).id));
@@ -52,16 +55,15 @@ describe('ResourceParsePool (a real worker thread)', () => {
     const batch = batchOf(['{"resourceType":"Patient","id":"p1","active":true}']);
     const success = `{"line":1,"resourceType":"Patient","id":"p1","versionId":"${VERSION_MARK}"}\n`;
     const row = `${'d'.repeat(32)}\tPatient\tp1\t${VERSION_MARK}\t${INSTANT_MARK}\tf\t{"resourceType":"Patient","id":"p1","meta":{"versionId":"${VERSION_MARK}","lastUpdated":"${INSTANT_MARK}"},"active":true}\n`;
-    expect(await inline.parse(batch)).toEqual({
-      resources: {
-        rendered: { datastoreId: 'd'.repeat(32), types: ['Patient'], ids: ['p1'], rows: row, rowEnds: [row.length], references: '', referenceEnds: [0] },
-        lines: [1],
-        bytes: [batch.lines.ends[0]],
-        successes: success,
-        successEnds: [success.length],
-      },
+    const parsed = await inline.parse(batch);
+    const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+    expect(parsed).toMatchObject({
+      resources: { rendered: { datastoreId: 'd'.repeat(32), types: ['Patient'], ids: ['p1'], rowEnds: [row.length], referenceEnds: [0] }, lines: [1], bytes: [batch.lines.ends[0]], successEnds: [success.length] },
       invalid: [],
     });
+    expect(text(parsed.resources.rendered.rows)).toBe(row);
+    expect(parsed.resources.rendered.references).toHaveLength(0);
+    expect(text(parsed.resources.successes)).toBe(success);
     await inline.close();
   });
 });

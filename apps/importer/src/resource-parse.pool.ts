@@ -18,7 +18,8 @@ export class ResourceParsePool {
     // loaded through the swc-node hook.
     const fromSource = path.extname(__filename) === '.ts';
     const filename = path.join(__dirname, `resource-parse.worker${fromSource ? '.ts' : '.js'}`);
-    const execArgv = fromSource && !process.execArgv.includes('@swc-node/register') ? [...process.execArgv, '-r', '@swc-node/register'] : process.execArgv;
+    // Otherwise the threads inherit the process's options (passing them explicitly would refuse V8 flags such as --trace-gc).
+    const execArgv = fromSource && !process.execArgv.includes('@swc-node/register') ? [...process.execArgv, '-r', '@swc-node/register'] : undefined;
     this.pool = new Piscina({
       filename,
       execArgv,

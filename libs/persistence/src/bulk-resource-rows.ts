@@ -1,7 +1,10 @@
-// Pure string work, importable without the rest of the library (`@fhirlake/persistence/bulk-rows`):
+// Pure rendering work, importable without the rest of the library (`@fhirlake/persistence/bulk-rows`):
 // the importer's parse threads render rows here, off the thread that talks to Postgres.
-import { COPY_NULL, copyJsonField, copyTextField, pieceAt } from './copy-text-format';
+import { COPY_NULL, copyJsonField, copyTextField } from './copy-text-format';
 import type { IndexedReference } from './fhir-resource.types';
+import { ByteWriter, byteRangeAt, type StampBuffer, stampMarks } from './marked-bytes';
+
+export { ByteWriter, byteRangeAt, stampMarks, StampBuffer } from './marked-bytes';
 
 /** A validated resource ready for a bulk write, split so the stamped JSON can be built cheaply. */
 export interface BulkResource {
@@ -30,20 +33,21 @@ export const VERSION_MARK = '\u0001v';
 export const INSTANT_MARK = '\u0001t';
 
 /**
- * Resources rendered as COPY text rows, everything but their version and lastUpdated filled in:
- * one string per table instead of thousands of objects, cheap to hand between threads.
+ * Resources rendered as COPY text rows (UTF-8 bytes), everything but their version and lastUpdated
+ * filled in: one buffer per table instead of thousands of objects, moved between threads without
+ * a copy.
  */
 export interface RenderedResources {
   datastoreId: string;
   types: string[];
   ids: string[];
   /** `fhir_resource` rows (RESOURCE_COPY_COLUMNS), one per resource, with the marks in place. */
-  rows: string;
-  /** End offset in `rows` of each resource's row. */
+  rows: Uint8Array<ArrayBuffer>;
+  /** End byte offset in `rows` of each resource's row. */
   rowEnds: number[];
   /** `fhir_reference` rows (REFERENCE_COPY_COLUMNS) of every resource, in resource order. */
-  references: string;
-  /** End offset in `references` of each resource's reference rows. */
+  references: Uint8Array<ArrayBuffer>;
+  /** End byte offset in `references` of each resource's reference rows. */
   referenceEnds: number[];
 }
 
@@ -74,44 +78,65 @@ function markedMetaJson(meta: Record<string, unknown> | undefined): string {
   return `{${out}}`;
 }
 
-/** The stored JSON with the marks: resourceType, id and meta first (as the single-resource path writes it), then the body. */
+/** The stored JSON up to the body: resourceType, id and meta first, as the single-resource path writes it. */
+function markedHeadJson(resource: BulkResource): string {
+  return `{"resourceType":${JSON.stringify(resource.resourceType)},"id":${JSON.stringify(resource.id)},"meta":${markedMetaJson(resource.meta)}`;
+}
+
+/** The stored JSON with the marks: the head, then the body's members. */
 export function markedResourceJson(resource: BulkResource): string {
-  const head = `{"resourceType":${JSON.stringify(resource.resourceType)},"id":${JSON.stringify(resource.id)},"meta":${markedMetaJson(resource.meta)}`;
+  const head = markedHeadJson(resource);
   return resource.bodyJson === '{}' ? `${head}}` : `${head},${resource.bodyJson.slice(1)}`;
 }
 
 /** Collects resources into {@link RenderedResources}. */
 export class RenderedResourcesBuilder {
   private readonly ds: string;
-  private readonly rendered: RenderedResources;
+  private readonly types: string[] = [];
+  private readonly ids: string[] = [];
+  private readonly rows: ByteWriter;
+  private readonly rowEnds: number[] = [];
+  private readonly references = new ByteWriter(16 * 1024);
+  private readonly referenceEnds: number[] = [];
 
-  constructor(datastoreId: string) {
+  /** `expectedBytes`: about how large the rows will be (e.g. the input's size), to size the buffer once. */
+  constructor(private readonly datastoreId: string, expectedBytes = 64 * 1024) {
     this.ds = copyTextField(datastoreId);
-    this.rendered = { datastoreId, types: [], ids: [], rows: '', rowEnds: [], references: '', referenceEnds: [] };
+    this.rows = new ByteWriter(expectedBytes);
   }
 
   add(resource: BulkResource): void {
-    const r = this.rendered;
     const type = copyTextField(resource.resourceType);
     const id = copyTextField(resource.id);
-    r.types.push(resource.resourceType);
-    r.ids.push(resource.id);
-    r.rows += `${this.ds}\t${type}\t${id}\t${VERSION_MARK}\t${INSTANT_MARK}\tf\t${copyJsonField(markedResourceJson(resource))}\n`;
-    r.rowEnds.push(r.rows.length);
+    this.types.push(resource.resourceType);
+    this.ids.push(resource.id);
+    // Written piece by piece: no row-sized string is ever built.
+    const { rows } = this;
+    rows.write(`${this.ds}\t${type}\t${id}\t${VERSION_MARK}\t${INSTANT_MARK}\tf\t`);
+    rows.write(copyJsonField(markedHeadJson(resource)));
+    if (resource.bodyJson === '{}') rows.write('}\n');
+    else {
+      rows.write(',');
+      rows.write(copyJsonField(resource.bodyJson).slice(1)); // a slice is a view: nothing copied before the write
+      rows.write('\n');
+    }
+    this.rowEnds.push(rows.byteLength);
     for (const ref of resource.references) {
       const targetType = ref.targetType === undefined ? COPY_NULL : copyTextField(ref.targetType);
       const targetId = ref.targetId === undefined ? COPY_NULL : copyTextField(ref.targetId);
-      r.references += `${this.ds}\t${type}\t${id}\t${copyTextField(ref.path)}\t${copyTextField(ref.reference)}\t${targetType}\t${targetId}\n`;
+      this.references.write(`${this.ds}\t${type}\t${id}\t${copyTextField(ref.path)}\t${copyTextField(ref.reference)}\t${targetType}\t${targetId}\n`);
     }
-    r.referenceEnds.push(r.references.length);
+    this.referenceEnds.push(this.references.byteLength);
   }
 
   get size(): number {
-    return this.rendered.ids.length;
+    return this.ids.length;
   }
 
+  /** The rendered batch (add nothing more after this). */
   build(): RenderedResources {
-    return this.rendered;
+    const { datastoreId, types, ids, rowEnds, referenceEnds } = this;
+    return { datastoreId, types, ids, rows: this.rows.bytes(), rowEnds, references: this.references.bytes(), referenceEnds };
   }
 }
 
@@ -122,14 +147,20 @@ export function renderResources(datastoreId: string, resources: readonly BulkRes
   return builder.build();
 }
 
-/** Resource `i` of a rendered batch, on its own (to retry resources one by one). */
+/** Resource `i` of a rendered batch, on its own (to retry resources one by one); views, not copies. */
 export function renderedResource(batch: RenderedResources, i: number): RenderedResources {
-  const rows = pieceAt(batch.rows, batch.rowEnds, i);
-  const references = pieceAt(batch.references, batch.referenceEnds, i);
+  const rows = byteRangeAt(batch.rows, batch.rowEnds, i);
+  const references = byteRangeAt(batch.references, batch.referenceEnds, i);
   return { datastoreId: batch.datastoreId, types: [batch.types[i]], ids: [batch.ids[i]], rows, rowEnds: [rows.length], references, referenceEnds: [references.length] };
 }
 
-/** Fills a rendered row (or run of rows) with its version and lastUpdated. */
-export function stampRows(rows: string, version: BulkWrittenVersion): string {
-  return rows.replaceAll(VERSION_MARK, String(version.versionId)).replaceAll(INSTANT_MARK, version.lastUpdated);
+const VERSION_LETTER = VERSION_MARK[1];
+const INSTANT_LETTER = INSTANT_MARK[1];
+
+/** A rendered row (or run of rows) filled in with its version and lastUpdated: a new buffer, or a view of `into`. */
+export function stampRows(rows: Uint8Array, version: BulkWrittenVersion, into?: StampBuffer): Buffer {
+  return stampMarks(rows, { [VERSION_LETTER]: String(version.versionId), [INSTANT_LETTER]: version.lastUpdated }, into);
 }
+
+/** Empty rendered rows. */
+export const NO_BYTES: Uint8Array<ArrayBuffer> = new Uint8Array(0);

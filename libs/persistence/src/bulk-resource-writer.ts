@@ -8,8 +8,8 @@ import {
   RESOURCE_COPY_COLUMNS,
   stampRows,
 } from './bulk-resource-rows';
-import { pieceAt } from './copy-text-format';
 import { copyTextRows } from './copy-text-rows';
+import { byteRangeAt, StampBuffer } from './marked-bytes';
 import { DatastoreUnavailableError, UNIQUE_VIOLATION } from './fhir-resource.types';
 import { enterWriteFence } from './write-fence';
 
@@ -50,6 +50,15 @@ async function preferLz4(client: PoolClient): Promise<void> {
 }
 
 const keyOf = (resourceType: string, id: string) => `${resourceType}/${id}`;
+
+/** Each connection's buffer for a fresh batch's stamped rows (free again once its COPY is done). */
+const stampBuffers = new WeakMap<object, StampBuffer>();
+
+function stampBufferOf(client: PoolClient): StampBuffer {
+  let buffer = stampBuffers.get(client);
+  if (!buffer) stampBuffers.set(client, (buffer = new StampBuffer()));
+  return buffer;
+}
 
 /** Formats epoch microseconds as a FHIR instant with six fractional digits, e.g. 2026-01-02T03:04:05.123456Z. */
 export function formatInstantMicros(micros: number): string {
@@ -114,9 +123,9 @@ export async function writeRenderedBatch(client: PoolClient, batch: RenderedReso
     superseded.ids.push(key.slice(slash + 1));
   }
 
-  let currentRows: string;
-  let historyRows = '';
-  let references: string;
+  let currentRows: Uint8Array[];
+  const historyRows: Uint8Array[] = [];
+  let references: Uint8Array[];
   const versions: BulkWrittenVersion[] = new Array(count);
   const seen = new Map<string, { versionId: number; micros: number; last: number }>();
   for (let i = 0; i < count; i++) {
@@ -133,21 +142,21 @@ export async function writeRenderedBatch(client: PoolClient, batch: RenderedReso
     seen.set(key, { versionId, micros, last: i });
   }
   if (superseded.ids.length === 0 && seen.size === count) {
-    currentRows = stampRows(batch.rows, fresh);
-    references = batch.references;
+    currentRows = [stampRows(batch.rows, fresh, stampBufferOf(client))];
+    references = [batch.references];
   } else {
     // Each id's last version in the batch becomes its current row (and gets the reference index);
     // earlier ones in the batch go straight to history, as do the current rows they supersede.
-    currentRows = '';
-    references = '';
+    currentRows = [];
+    references = [];
     for (let i = 0; i < count; i++) {
-      const row = stampRows(pieceAt(batch.rows, batch.rowEnds, i), versions[i]);
+      const row = stampRows(byteRangeAt(batch.rows, batch.rowEnds, i), versions[i]);
       if (seen.get(keyOf(batch.types[i], batch.ids[i]))!.last !== i) {
-        historyRows += row;
+        historyRows.push(row);
         continue;
       }
-      currentRows += row;
-      references += pieceAt(batch.references, batch.referenceEnds, i);
+      currentRows.push(row);
+      references.push(byteRangeAt(batch.references, batch.referenceEnds, i));
     }
   }
 
@@ -187,7 +196,7 @@ async function insertNew(client: PoolClient, batch: RenderedResources, fresh: Bu
   if (keys.size !== batch.ids.length) return false;
   await client.query('SAVEPOINT bulk_insert_new');
   try {
-    await copyTextRows(client, `fhir_resource (${RESOURCE_COPY_COLUMNS})`, stampRows(batch.rows, fresh));
+    await copyTextRows(client, `fhir_resource (${RESOURCE_COPY_COLUMNS})`, stampRows(batch.rows, fresh, stampBufferOf(client)));
   } catch (error) {
     if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
     await client.query('ROLLBACK TO SAVEPOINT bulk_insert_new');

@@ -1,13 +1,5 @@
 // COPY text format escaping: pure string functions (no pg), usable on any thread.
 
-/**
- * Piece `i` of `text` cut at `ends` (the end offset of each piece): how rendered batches keep
- * per-item pieces in one string.
- */
-export function pieceAt(text: string, ends: readonly number[], i: number): string {
-  return text.slice(i === 0 ? 0 : ends[i - 1], ends[i]);
-}
-
 /** COPY text format's NULL marker. */
 export const COPY_NULL = '\\N';
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { JobExecution } from '@fhirlake/coordination';
-import type { JobStatus } from '@fhirlake/jobs';
+import { isCancelling, type JobStatus } from '@fhirlake/jobs';
 import {
   type BulkWrittenVersion,
   type ImportCheckpointRepository,
@@ -46,7 +46,23 @@ export function isResourceDataError(error: unknown): boolean {
   return typeof code === 'string' && code.length === 5 && (code.startsWith('22') || code.startsWith('54') || (code.startsWith('23') && code !== '23505'));
 }
 
-const FINAL_ERRORS = new Set(['JobFencedError', 'DatastoreUnavailableError', 'ImportCheckpointMismatchError', 'AbortError']);
+const FINAL_ERRORS = new Set(['JobFencedError', 'DatastoreUnavailableError', 'ImportCheckpointMismatchError', 'AbortError', 'PreviousBatchFailedError']);
+
+/** The batch before failed to commit: this one cannot either (its checkpoint would not follow on). */
+class PreviousBatchFailedError extends Error {
+  constructor(readonly reason: unknown) {
+    super(`The previous batch failed to commit: ${(reason as Error | undefined)?.message ?? String(reason)}`);
+    this.name = 'PreviousBatchFailedError';
+  }
+}
+
+/** The batch before saw the job being cancelled: this one is rolled back (nothing commits after a cancellation is seen). */
+class CancelledBeforeCommitError extends Error {
+  constructor(readonly status: JobStatus) {
+    super('Cancelled before this batch committed');
+    this.name = 'CancelledBeforeCommitError';
+  }
+}
 const TRANSIENT_SQLSTATES = new Set(['23505', '40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300']);
 
 /**
@@ -73,18 +89,24 @@ export class ImportBatchCommitter {
     private readonly checkpoints: ImportCheckpointRepository,
   ) {}
 
-  /** Returns the job status seen when the batch committed (to notice a cancellation). */
-  async commit(run: ImportRunState, batch: PreparedBatch): Promise<JobStatus> {
+  /**
+   * Returns the job status seen when the batch committed (to notice a cancellation). With
+   * `previous` (the commit of the batch before, still running), the batch's resources are written
+   * meanwhile, on another connection, and its checkpoint only once that commit is done; if it saw a
+   * cancellation, this batch is rolled back and that status returned.
+   */
+  async commit(run: ImportRunState, batch: PreparedBatch, previous?: Promise<JobStatus>): Promise<JobStatus> {
     let isolate = false;
     for (let attempt = 1; ; attempt++) {
       if (run.execution.signal.aborted) throw run.execution.signal.reason;
       try {
-        const { status, file, freshIds } = await run.execution.fenced((client, current) => this.write(run, batch, client, current, isolate));
+        const { status, file, freshIds } = await run.execution.fencedLate((client, fence) => this.write(run, batch, client, fence, previous, isolate));
         // Committed: now the in-memory view may move on.
         run.files[run.files.findIndex((f) => f.fileIndex === file.fileIndex)] = file;
         run.freshIds = freshIds;
         return status;
       } catch (error) {
+        if (error instanceof CancelledBeforeCommitError) return error.status;
         if (!isolate && isResourceDataError(error)) {
           // Some resource in the batch is refused: redo it resource by resource to find which.
           isolate = true;
@@ -97,13 +119,29 @@ export class ImportBatchCommitter {
     }
   }
 
-  private async write(run: ImportRunState, batch: PreparedBatch, client: PoolClient, status: JobStatus, isolate: boolean): Promise<{ status: JobStatus; file: ImportFileRecord; freshIds: boolean }> {
+  private async write(
+    run: ImportRunState,
+    batch: PreparedBatch,
+    client: PoolClient,
+    fence: () => Promise<JobStatus>,
+    previous: Promise<JobStatus> | undefined,
+    isolate: boolean,
+  ): Promise<{ status: JobStatus; file: ImportFileRecord; freshIds: boolean }> {
     const { job } = run.execution;
-    const file = run.files.find((f) => f.fileIndex === batch.fileIndex)!;
     const { resources } = batch;
     const versions = isolate
-      ? await this.writeOneByOne(client, job.id, file, resources)
+      ? await this.writeOneByOne(client, job.id, batch.fileIndex, resources)
       : await writeRenderedBatch(client, resources.rendered, { assumeNew: run.freshIds !== false });
+    // The job and file rows are locked (and the checkpoint checked) in batch order: only once the
+    // previous batch has committed.
+    if (previous) {
+      const before = await previous.catch((error: unknown) => {
+        throw new PreviousBatchFailedError(error);
+      });
+      if (isCancelling(before)) throw new CancelledBeforeCommitError(before);
+    }
+    const status = await fence();
+    const file = run.files.find((f) => f.fileIndex === batch.fileIndex)!;
 
     const counts = { resourcesScanned: resources.lines.length + batch.invalid.length, resourcesImported: 0, customerErrors: batch.invalid.length, serverErrors: 0, importedBytes: 0 };
     const serverErrors: number[] = [];
@@ -138,7 +176,7 @@ export class ImportBatchCommitter {
   }
 
   /** Stores the batch's resources one by one, each in a savepoint: the versions of those stored, undefined for those refused. */
-  private async writeOneByOne(client: PoolClient, jobId: string, file: ImportFileRecord, resources: ParsedResources): Promise<Array<BulkWrittenVersion | undefined>> {
+  private async writeOneByOne(client: PoolClient, jobId: string, fileIndex: number, resources: ParsedResources): Promise<Array<BulkWrittenVersion | undefined>> {
     const versions: Array<BulkWrittenVersion | undefined> = [];
     for (let i = 0; i < resources.lines.length; i++) {
       await client.query('SAVEPOINT import_resource');
@@ -150,7 +188,7 @@ export class ImportBatchCommitter {
         await client.query('ROLLBACK TO SAVEPOINT import_resource');
         versions.push(undefined);
         // No PHI: where and which SQLSTATE only.
-        this.logger.warn(`Job ${jobId}: server error storing line ${resources.lines[i]} of file ${file.fileIndex} (SQLSTATE ${pgCode(error)})`);
+        this.logger.warn(`Job ${jobId}: server error storing line ${resources.lines[i]} of file ${fileIndex} (SQLSTATE ${pgCode(error)})`);
       }
     }
     return versions;

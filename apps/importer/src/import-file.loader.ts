@@ -26,8 +26,8 @@ interface ReadLines {
 /**
  * Streams one input object (S3 -> gunzip if .gz -> line splitter) into batches of lines, which the
  * parse pool parses and validates (on other threads) while earlier batches commit, in input
- * order. At most `parseThreads` batches are parsing, one is committing and one is being read, so
- * memory stays bounded. Resumes from the file's checkpoint: a ranged read from its byte offset for
+ * order. At most `parseThreads + 2` batches are parsing or committing (two commits overlap, each
+ * on its own connection) and one is being read, so memory stays bounded. Resumes from the file's checkpoint: a ranged read from its byte offset for
  * plain ndjson, re-skipping lines for gzip.
  */
 export class ImportFileLoader {
@@ -47,9 +47,9 @@ export class ImportFileLoader {
     const splitter = new NdjsonLineSplitter({ firstLine: ranged ? file.nextLine : 1, startByte: fromByte, maxLineBytes: this.settings.maxLineBytes, decode: false });
     const { datastoreId } = run.execution.job;
     let read: ReadLines = { batch: newBatch(datastoreId, file.fileIndex, file.nextLine, file.nextByte), lines: new LineBatchTextBuilder() };
-    const parsing: Array<Promise<PreparedBatch>> = [];
-    let pending: Promise<JobStatus> | undefined;
-    let cancelled = false;
+    const inFlight: ScheduledBatch[] = [];
+    /** The cancelling status a commit saw: nothing commits after it. */
+    let cancelledWith: JobStatus | undefined;
 
     const add = (lines: ReturnType<NdjsonLineSplitter['push']>) => {
       const { batch } = read;
@@ -66,30 +66,39 @@ export class ImportFileLoader {
       // A gzip error found while reading comes after the lines read before it.
       return { ...batch, resources: parsed.resources, invalid: [...parsed.invalid, ...batch.invalid], endOfFile };
     };
-    /** Waits for the commit in flight; true when the job is being cancelled. */
-    const settle = async () => {
-      if (pending) cancelled ||= isCancelling(await pending);
-      pending = undefined;
-      return cancelled;
-    };
-    /** Starts committing the oldest parsed batch once the previous commit is done. */
-    const commitNext = async () => {
-      const batch = await parsing.shift()!;
-      if (await settle()) return;
-      pending = this.committer.commit(run, batch);
-      pending.catch(() => undefined); // awaited by the next settle(); avoid an unhandled rejection meanwhile
+    /**
+     * Commits a batch once parsed, in input order. Two commits may overlap (the second writes its
+     * resources while the first finishes, and records its checkpoint after), unless they share a
+     * resource: their row locks could then wait on each other.
+     */
+    const schedule = (parsed: Promise<PreparedBatch>): ScheduledBatch => {
+      const previous = inFlight.at(-1);
+      const beforePrevious = inFlight.at(-2);
+      const committed = (async (): Promise<JobStatus> => {
+        const batch = await parsed;
+        if (beforePrevious) await beforePrevious.committed;
+        if (previous && sharesResources(batch, await previous.parsed)) await previous.committed;
+        if (cancelledWith) return cancelledWith;
+        const status = await this.committer.commit(run, batch, previous?.committed);
+        if (isCancelling(status)) cancelledWith = status;
+        return status;
+      })();
+      committed.catch(() => undefined); // awaited in order by the reading loop
+      return { parsed, committed };
     };
     const submit = async (endOfFile: boolean) => {
-      const next = parse(read, endOfFile);
-      next.catch(() => undefined); // awaited in order by commitNext()
-      parsing.push(next);
+      const parsed = parse(read, endOfFile);
+      parsed.catch(() => undefined); // awaited through its commit
+      inFlight.push(schedule(parsed));
       read = { batch: newBatch(datastoreId, file.fileIndex, read.batch.nextLine, read.batch.nextByte), lines: new LineBatchTextBuilder() };
-      while (parsing.length > this.settings.parseThreads && !cancelled) await commitNext();
+      // Bounded memory: batches parsing, and up to two committing.
+      while (inFlight.length > this.settings.parseThreads + 2 && !cancelledWith) await inFlight.shift()!.committed;
     };
     const isFull = (b: PreparedBatch) => b.nextLine - b.fromLine >= this.settings.batchLines || b.byteCount >= this.settings.batchBytes;
 
-    // A plain file already read to its end (the crash came before the final commit) needs no read.
-    if (!(ranged && fromByte > 0 && fromByte >= file.sizeBytes)) {
+    const readToEnd = async () => {
+      // A plain file already read to its end (the crash came before the final commit) needs no read.
+      if (ranged && fromByte > 0 && fromByte >= file.sizeBytes) return;
       const body = await this.store.read(run.inputBucket, file.s3Key, fromByte);
       const onAbort = () => body.destroy(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -104,10 +113,10 @@ export class ImportFileLoader {
           add(splitter.push(chunk as Buffer));
           if (isFull(read.batch)) {
             await submit(false);
-            if (cancelled) break;
+            if (cancelledWith) break;
           }
         }
-        if (!cancelled) add(splitter.end());
+        if (!cancelledWith) add(splitter.end());
       } catch (error) {
         if (!isCorruptGzip(error)) throw error;
         // The rest of the file cannot be read: one customer error at the line where it broke.
@@ -116,14 +125,37 @@ export class ImportFileLoader {
         batch.nextLine++;
       } finally {
         signal.removeEventListener('abort', onAbort);
-        if (cancelled || signal.aborted) body.destroy();
+        if (cancelledWith || signal.aborted) body.destroy();
       }
+    };
+
+    try {
+      await readToEnd();
+      if (!cancelledWith) await submit(true);
+      while (inFlight.length > 0) await inFlight.shift()!.committed;
+    } catch (error) {
+      // Leave no commit running behind the caller's back.
+      await Promise.allSettled(inFlight.map((b) => b.committed));
+      throw error;
     }
-    if (!cancelled) await submit(true);
-    while (parsing.length > 0 && !cancelled) await commitNext();
-    await settle();
-    return cancelled ? 'cancelled' : 'loaded';
+    return cancelledWith ? 'cancelled' : 'loaded';
   }
+}
+
+interface ScheduledBatch {
+  parsed: Promise<PreparedBatch>;
+  /** The job status seen at its commit (a cancelling status if it was skipped for a cancellation). */
+  committed: Promise<JobStatus>;
+}
+
+/** Whether two batches write a resource in common. */
+function sharesResources(a: PreparedBatch, b: PreparedBatch): boolean {
+  const keys = new Set<string>();
+  const { types, ids } = b.resources.rendered;
+  for (let i = 0; i < ids.length; i++) keys.add(`${types[i]}/${ids[i]}`);
+  const other = a.resources.rendered;
+  for (let i = 0; i < other.ids.length; i++) if (keys.has(`${other.types[i]}/${other.ids[i]}`)) return true;
+  return false;
 }
 
 function isCorruptGzip(error: unknown): boolean {

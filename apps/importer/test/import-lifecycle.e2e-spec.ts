@@ -144,6 +144,7 @@ describe('import job lifecycle', () => {
       epoch: claimed.epoch,
       signal: new AbortController().signal,
       fenced: (work) => bed.jobs.fenced(job.id, claimed.epoch, work),
+      fencedLate: (work) => bed.jobs.fencedLate(job.id, claimed.epoch, work),
       cancelRequested: async () => false,
     });
     const first = (await bed.jobs.claim(job.id, 'worker-1'))!;

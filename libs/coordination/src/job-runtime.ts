@@ -15,6 +15,8 @@ export interface JobExecution {
   signal: AbortSignal;
   /** Runs `work` in a transaction that commits only while this execution still holds the job. */
   fenced<T>(work: (client: PoolClient, status: JobStatus) => Promise<T>): Promise<T>;
+  /** Like `fenced`, but the fence is taken when `work` calls `fence()`, which it must before it ends (see JobRepository.fencedLate). */
+  fencedLate<T>(work: (client: PoolClient, fence: () => Promise<JobStatus>) => Promise<T>): Promise<T>;
   /** True once a cancellation was requested (checked against Postgres). */
   cancelRequested(): Promise<boolean>;
 }
@@ -61,6 +63,7 @@ export async function runClaimedJob(deps: JobRuntimeDeps, payload: RunJobPayload
       epoch: job.epoch,
       signal: abort.signal,
       fenced: (work) => deps.jobs.fenced(job.id, job.epoch, work),
+      fencedLate: (work) => deps.jobs.fencedLate(job.id, job.epoch, work),
       cancelRequested: async () => {
         const latest = await deps.jobs.find(job.id);
         return !latest || isCancelling(latest.status);

@@ -145,6 +145,25 @@ export class JobRepository {
     return this.inTransaction(async (client) => work(client, await this.assertHeld(client, jobId, epoch)));
   }
 
+  /**
+   * Runs `work` in a transaction that may commit only once `work` has taken the fence by calling
+   * `fence()` (the check {@link assertHeld} makes, held until commit); throws if it never did. For
+   * work that writes before it may lock the job row, e.g. a batch that overlaps the previous one's
+   * commit (which updates that row).
+   */
+  async fencedLate<T>(jobId: string, epoch: number, work: (client: PoolClient, fence: () => Promise<JobStatus>) => Promise<T>): Promise<T> {
+    return this.inTransaction(async (client) => {
+      let fenced = false;
+      const result = await work(client, async () => {
+        const status = await this.assertHeld(client, jobId, epoch);
+        fenced = true;
+        return status;
+      });
+      if (!fenced) throw new Error(`Job ${jobId}: a fenced transaction ended without taking its fence`);
+      return result;
+    });
+  }
+
   /** Records progress (merged into `progress`) under the fence. */
   async updateProgress(jobId: string, epoch: number, progress: Record<string, unknown>, client?: PoolClient): Promise<void> {
     const run = (c: PoolClient | Pool) => c.query(`UPDATE fhir_job SET progress = progress || $3::jsonb, updated_at = now() WHERE id = $1 AND epoch = $2`, [jobId, epoch, JSON.stringify(progress)]);

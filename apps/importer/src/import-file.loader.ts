@@ -26,8 +26,8 @@ interface ReadLines {
 /**
  * Streams one input object (S3 -> gunzip if .gz -> line splitter) into batches of lines, which the
  * parse pool parses and validates (on other threads) while earlier batches commit, in input
- * order. At most `parseThreads + 2` batches are parsing or committing (two commits overlap, each
- * on its own connection) and one is being read, so memory stays bounded. Resumes from the file's checkpoint: a ranged read from its byte offset for
+ * order. At most `parseThreads + 1` batches are parsing or committing (two commits may overlap,
+ * each on its own connection) and one is being read, so memory stays bounded. Resumes from the file's checkpoint: a ranged read from its byte offset for
  * plain ndjson, re-skipping lines for gzip.
  */
 export class ImportFileLoader {
@@ -91,8 +91,8 @@ export class ImportFileLoader {
       parsed.catch(() => undefined); // awaited through its commit
       inFlight.push(schedule(parsed));
       read = { batch: newBatch(datastoreId, file.fileIndex, read.batch.nextLine, read.batch.nextByte), lines: new LineBatchTextBuilder() };
-      // Bounded memory: batches parsing, and up to two committing.
-      while (inFlight.length > this.settings.parseThreads + 2 && !cancelledWith) await inFlight.shift()!.committed;
+      // Bounded memory: one batch per parse thread and one more, parsing or committing.
+      while (inFlight.length > this.settings.parseThreads + 1 && !cancelledWith) await inFlight.shift()!.committed;
     };
     const isFull = (b: PreparedBatch) => b.nextLine - b.fromLine >= this.settings.batchLines || b.byteCount >= this.settings.batchBytes;
 

@@ -8,8 +8,7 @@ import {
   type JobRepository,
   byteRangeAt,
   renderedResource,
-  stampMarks,
-  VERSION_MARK,
+  stampVersion,
   writeRenderedBatch,
 } from '@fhirlake/persistence';
 import type { PoolClient } from 'pg';
@@ -207,8 +206,6 @@ export class ImportBatchCommitter {
   }
 }
 
-const versionFill = (version: BulkWrittenVersion) => ({ [VERSION_MARK[1]]: String(version.versionId) });
-
 /**
  * The batch's SUCCESS lines joined by newlines: the rendered lines with their versions filled in,
  * in one pass when every resource got version 1 (a fresh load).
@@ -216,11 +213,11 @@ const versionFill = (version: BulkWrittenVersion) => ({ [VERSION_MARK[1]]: Strin
 function successOutput(resources: ParsedResources, versions: ReadonlyArray<BulkWrittenVersion | undefined>): string {
   const text = (bytes: Buffer) => bytes.toString('utf8', 0, Math.max(0, bytes.length - 1)); // without the last newline
   if (versions.length === 0) return '';
-  if (versions.every((v) => v?.versionId === 1)) return text(stampMarks(resources.successes, versionFill(versions[0]!)));
+  if (versions.every((v) => v?.versionId === 1)) return text(stampVersion(resources.successes, 1));
   const lines: Buffer[] = [];
   for (let i = 0; i < versions.length; i++) {
     const version = versions[i];
-    if (version) lines.push(stampMarks(byteRangeAt(resources.successes, resources.successEnds, i), versionFill(version)));
+    if (version) lines.push(stampVersion(byteRangeAt(resources.successes, resources.successEnds, i), version.versionId));
   }
   return text(Buffer.concat(lines));
 }

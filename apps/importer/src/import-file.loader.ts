@@ -27,8 +27,9 @@ interface ReadLines {
  * Streams one input object (S3 -> gunzip if .gz -> line splitter) into batches of lines, which the
  * parse pool parses and validates (on other threads) while earlier batches commit, in input
  * order. At most `parseThreads + 1` batches are parsing or committing (two commits may overlap,
- * each on its own connection) and one is being read, so memory stays bounded. Resumes from the file's checkpoint: a ranged read from its byte offset for
- * plain ndjson, re-skipping lines for gzip.
+ * each on its own connection) and one is being read, so memory stays bounded. Resumes from the
+ * file's checkpoint: a ranged read from its byte offset for plain ndjson, re-skipping lines for
+ * gzip.
  */
 export class ImportFileLoader {
   constructor(

@@ -4,7 +4,7 @@ import { COPY_NULL, copyJsonField, copyTextField } from './copy-text-format';
 import type { IndexedReference } from './fhir-resource.types';
 import { ByteWriter, byteRangeAt, type StampBuffer, stampMarks } from './marked-bytes';
 
-export { ByteWriter, byteRangeAt, stampMarks, StampBuffer } from './marked-bytes';
+export { ByteWriter, byteRangeAt } from './marked-bytes';
 
 /** A validated resource ready for a bulk write, split so the stamped JSON can be built cheaply. */
 export interface BulkResource {
@@ -78,15 +78,12 @@ function markedMetaJson(meta: Record<string, unknown> | undefined): string {
   return `{${out}}`;
 }
 
-/** The stored JSON up to the body: resourceType, id and meta first, as the single-resource path writes it. */
+/**
+ * The stored JSON up to the body, with the marks: resourceType, id and meta first, as the
+ * single-resource path writes it (the body's members follow).
+ */
 function markedHeadJson(resource: BulkResource): string {
   return `{"resourceType":${JSON.stringify(resource.resourceType)},"id":${JSON.stringify(resource.id)},"meta":${markedMetaJson(resource.meta)}`;
-}
-
-/** The stored JSON with the marks: the head, then the body's members. */
-export function markedResourceJson(resource: BulkResource): string {
-  const head = markedHeadJson(resource);
-  return resource.bodyJson === '{}' ? `${head}}` : `${head},${resource.bodyJson.slice(1)}`;
 }
 
 /** Collects resources into {@link RenderedResources}. */
@@ -160,6 +157,11 @@ const INSTANT_LETTER = INSTANT_MARK[1];
 /** A rendered row (or run of rows) filled in with its version and lastUpdated: a new buffer, or a view of `into`. */
 export function stampRows(rows: Uint8Array, version: BulkWrittenVersion, into?: StampBuffer): Buffer {
   return stampMarks(rows, { [VERSION_LETTER]: String(version.versionId), [INSTANT_LETTER]: version.lastUpdated }, into);
+}
+
+/** Bytes with only VERSION_MARK in them (e.g. SUCCESS lines) filled in with `versionId`: a new buffer. */
+export function stampVersion(bytes: Uint8Array, versionId: number): Buffer {
+  return stampMarks(bytes, { [VERSION_LETTER]: String(versionId) });
 }
 
 /** Empty rendered rows. */

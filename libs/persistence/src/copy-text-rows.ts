@@ -18,7 +18,7 @@ export async function copyTextRows(client: PoolClient, target: string, data: Cop
   await new Promise<void>((resolve, reject) => {
     stream.once('error', reject);
     stream.once('finish', resolve);
-    if (typeof data === 'string' || !Array.isArray(data)) stream.end(data);
+    if (!Array.isArray(data)) stream.end(data);
     else {
       for (const part of data as readonly Uint8Array[]) if (part.length > 0) stream.write(part);
       stream.end();

@@ -11,6 +11,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
   moduleNameMapper: {
     '^@fhirlake/persistence/bulk-rows$': '<rootDir>/libs/persistence/src/bulk-resource-rows.ts',
+    '^@fhirlake/persistence/prisma$': '<rootDir>/libs/persistence/src/prisma.ts',
     '^@fhirlake/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',

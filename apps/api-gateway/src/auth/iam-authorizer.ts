@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayEnv } from '@fhirlake/config';
 import { evaluateRequest, type RequestContext } from '@fhirlake/policy';
-import { DatastoreRepository } from '@fhirlake/persistence';
+import { DatastoreRepository } from '@fhirlake/persistence/prisma';
 import type { Request } from 'express';
 import { GATEWAY_CONFIG } from '../infrastructure/tokens';
 import { AuthFailure } from './auth-failure';

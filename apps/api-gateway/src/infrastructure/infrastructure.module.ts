@@ -3,15 +3,8 @@ import type { GatewayEnv } from '@fhirlake/config';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createIamClient, createKmsClient, createS3Client, createStsClient } from '@fhirlake/cloud';
-import {
-  createPgPool,
-  JobRepository,
-  createPrismaClient,
-  DatastoreRepository,
-  FhirResourceRepository,
-  PrismaClient,
-  ServerSecretRepository,
-} from '@fhirlake/persistence';
+import { createPgPool, FhirResourceRepository, JobRepository } from '@fhirlake/persistence';
+import { createPrismaClient, DatastoreRepository, PrismaClient, ServerSecretRepository } from '@fhirlake/persistence/prisma';
 import type { Pool } from 'pg';
 import { PaginationTokens } from '../control-plane/pagination-token';
 import { ARN_CONTEXT, GATEWAY_CONFIG, IAM_CLIENT, KMS_CLIENT, PG_POOL, S3_CLIENT, STS_CLIENT } from './tokens';

@@ -1,4 +1,4 @@
-import type { DatastoreWithTags } from '@fhirlake/persistence';
+import type { DatastoreWithTags } from '@fhirlake/persistence/prisma';
 import { type ArnContext, datastoreArn } from '../healthlake-arn';
 
 /** HealthLake's DatastoreProperties, with CreatedAt as a Date (each protocol renders it its own way). */

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { DatastoreRepository, type DatastoreWithTags, purgeDatastoreData } from '@fhirlake/persistence';
+import { purgeDatastoreData } from '@fhirlake/persistence';
+import { DatastoreRepository, type DatastoreWithTags } from '@fhirlake/persistence/prisma';
 import type { Pool } from 'pg';
 import { conflictError, notFoundError, validationError } from '../aws-service-error';
 import { type ArnContext, datastoreIdFromArn } from '../healthlake-arn';

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { isTerminal, type JobKind } from '@fhirlake/jobs';
-import { DatastoreRepository, JobRepository, type JobRecord } from '@fhirlake/persistence';
+import { JobRepository, type JobRecord } from '@fhirlake/persistence';
+import { DatastoreRepository } from '@fhirlake/persistence/prisma';
 import { AwsServiceError, conflictError, notFoundError } from '../aws-service-error';
 import { PaginationTokens } from '../pagination-token';
 import type { ListJobsCommand } from './job.commands';

@@ -21,6 +21,8 @@ export interface ImportFileRun extends ImportRunState {
 interface ReadLines {
   batch: PreparedBatch;
   lines: LineBatchTextBuilder;
+  /** The slot its bytes live in until it is committed (none when all were taken). */
+  slot?: number;
 }
 
 /**
@@ -47,7 +49,20 @@ export class ImportFileLoader {
     // Lines stay bytes here: they are decoded on the parse thread.
     const splitter = new NdjsonLineSplitter({ firstLine: ranged ? file.nextLine : 1, startByte: fromByte, maxLineBytes: this.settings.maxLineBytes, decode: false });
     const { datastoreId } = run.execution.job;
-    let read: ReadLines = { batch: newBatch(datastoreId, file.fileIndex, file.nextLine, file.nextByte), lines: new LineBatchTextBuilder() };
+    const { slots } = this.parser;
+    /** Slots this load holds (given back as its batches commit, and all of them when it ends). */
+    const held = new Set<number>();
+    const startBatch = (fromLine: number, fromByte: number): ReadLines => {
+      const slot = slots.acquire();
+      if (slot !== undefined) held.add(slot);
+      return { batch: newBatch(datastoreId, file.fileIndex, fromLine, fromByte), lines: new LineBatchTextBuilder(slot === undefined ? undefined : slots.memory.region(slot, 'input')), slot };
+    };
+    const releaseSlot = (slot: number | undefined) => {
+      if (slot === undefined) return;
+      held.delete(slot);
+      slots.release(slot);
+    };
+    let read = startBatch(file.nextLine, file.nextByte);
     const inFlight: ScheduledBatch[] = [];
     /** The cancelling status a commit saw: nothing commits after it. */
     let cancelledWith: JobStatus | undefined;
@@ -62,8 +77,8 @@ export class ImportFileLoader {
         batch.byteCount += line.end - line.start;
       }
     };
-    const parse = async ({ batch, lines }: ReadLines, endOfFile: boolean): Promise<PreparedBatch> => {
-      const parsed = await this.parser.parse({ lines: lines.build(), level: run.validationLevel, maxLineBytes: this.settings.maxLineBytes, jobId: run.execution.job.id, datastoreId, s3Key: file.s3Key });
+    const parse = async ({ batch, lines, slot }: ReadLines, endOfFile: boolean): Promise<PreparedBatch> => {
+      const parsed = await this.parser.parse({ lines: lines.build(), level: run.validationLevel, maxLineBytes: this.settings.maxLineBytes, jobId: run.execution.job.id, datastoreId, s3Key: file.s3Key }, slot);
       // A gzip error found while reading comes after the lines read before it.
       return { ...batch, resources: parsed.resources, invalid: [...parsed.invalid, ...batch.invalid], endOfFile };
     };
@@ -72,7 +87,7 @@ export class ImportFileLoader {
      * resources while the first finishes, and records its checkpoint after), unless they share a
      * resource: their row locks could then wait on each other.
      */
-    const schedule = (parsed: Promise<PreparedBatch>): ScheduledBatch => {
+    const schedule = (parsed: Promise<PreparedBatch>, slot: number | undefined): ScheduledBatch => {
       const previous = inFlight.at(-1);
       const beforePrevious = inFlight.at(-2);
       const committed = (async (): Promise<JobStatus> => {
@@ -84,14 +99,16 @@ export class ImportFileLoader {
         if (isCancelling(status)) cancelledWith = status;
         return status;
       })();
+      // Once committed (or skipped), nothing reads its bytes again.
+      committed.then(() => releaseSlot(slot), () => undefined);
       committed.catch(() => undefined); // awaited in order by the reading loop
       return { parsed, committed };
     };
     const submit = async (endOfFile: boolean) => {
       const parsed = parse(read, endOfFile);
       parsed.catch(() => undefined); // awaited through its commit
-      inFlight.push(schedule(parsed));
-      read = { batch: newBatch(datastoreId, file.fileIndex, read.batch.nextLine, read.batch.nextByte), lines: new LineBatchTextBuilder() };
+      inFlight.push(schedule(parsed, read.slot));
+      read = startBatch(read.batch.nextLine, read.batch.nextByte);
       // Bounded memory: one batch per parse thread and one more, parsing or committing.
       while (inFlight.length > this.settings.parseThreads + 1 && !cancelledWith) await inFlight.shift()!.committed;
     };
@@ -138,6 +155,8 @@ export class ImportFileLoader {
       // Leave no commit running behind the caller's back.
       await Promise.allSettled(inFlight.map((b) => b.committed));
       throw error;
+    } finally {
+      for (const slot of [...held]) releaseSlot(slot);
     }
     return cancelledWith ? 'cancelled' : 'loaded';
   }

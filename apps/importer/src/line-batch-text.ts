@@ -6,8 +6,8 @@ import type { NdjsonLine } from './ndjson-line-splitter';
  * with each line's number, input byte range and any problem.
  */
 export interface LineBatchText {
-  /** UTF-8 text of the lines without terminators, CRs or BOM, back to back. */
-  text: Uint8Array<ArrayBuffer>;
+  /** UTF-8 text of the lines without terminators, CRs or BOM, back to back (a slot's region, or a buffer of its own). */
+  text: Uint8Array;
   numbers: number[];
   starts: number[];
   ends: number[];
@@ -17,9 +17,13 @@ export interface LineBatchText {
   problems: Record<number, NonNullable<NdjsonLine['problem']>>;
 }
 
-/** Collects lines (as `bytes` or `text`) into a {@link LineBatchText}. */
+/**
+ * Collects lines (as `bytes` or `text`) into a {@link LineBatchText}, copying each line as it
+ * comes (so the chunks read from S3 are garbage at once, not held until the batch is full) into
+ * `region` (a slot's shared memory), or into a buffer of its own once that is full.
+ */
 export class LineBatchTextBuilder {
-  private parts: Uint8Array[] = [];
+  private buffer: Uint8Array;
   private length = 0;
   private readonly numbers: number[] = [];
   private readonly starts: number[] = [];
@@ -27,11 +31,16 @@ export class LineBatchTextBuilder {
   private readonly textEnds: number[] = [];
   private readonly problems: LineBatchText['problems'] = {};
 
+  constructor(region?: Uint8Array) {
+    this.buffer = region ?? new Uint8Array(64 * 1024);
+  }
+
   add(line: NdjsonLine): void {
     if (line.problem) this.problems[this.numbers.length] = line.problem;
     else {
       const bytes = line.bytes ?? Buffer.from(line.text ?? '', 'utf8');
-      this.parts.push(bytes);
+      if (this.length + bytes.length > this.buffer.length) this.grow(this.length + bytes.length);
+      this.buffer.set(bytes, this.length);
       this.length += bytes.length;
     }
     this.numbers.push(line.number);
@@ -44,16 +53,15 @@ export class LineBatchTextBuilder {
     return this.numbers.length;
   }
 
+  /** The batch (add nothing more after this); its text starts its buffer, which is never a slice of Node's shared pool, so it can be transferred. */
   build(): LineBatchText {
-    // A buffer of its own (never a slice of Node's shared pool), so it can be transferred.
-    const text = new Uint8Array(this.length);
-    let at = 0;
-    for (const part of this.parts) {
-      text.set(part, at);
-      at += part.length;
-    }
-    this.parts = [];
-    return { text, numbers: this.numbers, starts: this.starts, ends: this.ends, textEnds: this.textEnds, problems: this.problems };
+    return { text: this.buffer.subarray(0, this.length), numbers: this.numbers, starts: this.starts, ends: this.ends, textEnds: this.textEnds, problems: this.problems };
+  }
+
+  private grow(needed: number): void {
+    const next = new Uint8Array(Math.max(needed, 2 * this.buffer.length));
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
   }
 }
 

@@ -29,7 +29,7 @@ export interface ParsedResources {
   /** Input bytes of each resource's line, terminator included. */
   bytes: number[];
   /** SUCCESS output line of each resource as UTF-8 (VERSION_MARK where its version goes), each ending with a newline. */
-  successes: Uint8Array<ArrayBuffer>;
+  successes: Uint8Array;
   /** End byte offset of each resource's SUCCESS line in `successes`. */
   successEnds: number[];
 }
@@ -38,6 +38,13 @@ export interface ParsedResources {
 export interface ParsedLineBatch {
   resources: ParsedResources;
   invalid: InvalidLine[];
+}
+
+/** Memory to render a batch into (a slot's regions); ordinary buffers where none is given or it runs out. */
+export interface OutputRegions {
+  rows?: Uint8Array;
+  references?: Uint8Array;
+  successes?: Uint8Array;
 }
 
 /** SUCCESS line: where the resource came from and the version it was stored as. */
@@ -50,11 +57,11 @@ export function successLine(line: number, resourceType: string, id: string, vers
  * lines (pure CPU work, run in a parse thread or inline): the thread that commits then only fills in
  * versions, so its work per batch stays small and it allocates few objects.
  */
-export function parseResourceLineBatch(batch: ResourceLineBatch): ParsedLineBatch {
+export function parseResourceLineBatch(batch: ResourceLineBatch, regions: OutputRegions = {}): ParsedLineBatch {
   const idFor = (line: number) => assignedId(batch.jobId, batch.s3Key, line);
   // Rows take about the input's bytes plus their keys and marks.
-  const builder = new RenderedResourcesBuilder(batch.datastoreId, batch.lines.text.byteLength + 160 * batch.lines.numbers.length);
-  const successes = new ByteWriter(128 * batch.lines.numbers.length);
+  const builder = new RenderedResourcesBuilder(batch.datastoreId, batch.lines.text.byteLength + 160 * batch.lines.numbers.length, regions);
+  const successes = new ByteWriter(regions.successes ?? 128 * batch.lines.numbers.length);
   const resources = { lines: [] as number[], bytes: [] as number[], successEnds: [] as number[] };
   const invalid: InvalidLine[] = [];
   for (const line of decodeLines(batch.lines)) {

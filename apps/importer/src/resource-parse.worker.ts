@@ -1,11 +1,16 @@
 // Entry point of a parse thread (see ResourceParsePool): one task is one batch of lines.
-import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { type ParsedLineBatch, parseResourceLineBatch, type ResourceLineBatch } from './resource-line-batch';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
+import { movableBuffers, packParsed, SlotMemory, unpackBatch, type WireBatch, type WireParsed } from './batch-slots';
+import { parseResourceLineBatch } from './resource-line-batch';
 
-/** Parses a batch and moves its rendered buffers back to the caller (no copy). */
-export default function parseResourceLineBatchInThread(batch: ResourceLineBatch): ParsedLineBatch {
-  const parsed = parseResourceLineBatch(batch);
+/** The batch slots' shared memory, given once when the thread starts. */
+const memory = new SlotMemory((workerData as { slots: SharedArrayBuffer[] }).slots);
+
+/** Parses a batch into its slot's memory; bytes that outgrew it (buffers of their own) move back without a copy. */
+export default function parseResourceLineBatchInThread(wire: WireBatch): WireParsed {
+  const { batch, regions } = unpackBatch(memory, wire);
+  const parsed = packParsed(memory, wire.slot, parseResourceLineBatch(batch, regions));
   const { rendered, successes } = parsed.resources;
-  const transferable = { [transferableSymbol]: [rendered.rows.buffer, rendered.references.buffer, successes.buffer], [valueSymbol]: parsed };
-  return move(transferable) as unknown as ParsedLineBatch;
+  const transferable = { [transferableSymbol]: movableBuffers([rendered.rows, rendered.references, successes]), [valueSymbol]: parsed };
+  return move(transferable) as unknown as WireParsed;
 }

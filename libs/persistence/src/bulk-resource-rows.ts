@@ -42,11 +42,11 @@ export interface RenderedResources {
   types: string[];
   ids: string[];
   /** `fhir_resource` rows (RESOURCE_COPY_COLUMNS), one per resource, with the marks in place. */
-  rows: Uint8Array<ArrayBuffer>;
+  rows: Uint8Array;
   /** End byte offset in `rows` of each resource's row. */
   rowEnds: number[];
   /** `fhir_reference` rows (REFERENCE_COPY_COLUMNS) of every resource, in resource order. */
-  references: Uint8Array<ArrayBuffer>;
+  references: Uint8Array;
   /** End byte offset in `references` of each resource's reference rows. */
   referenceEnds: number[];
 }
@@ -93,13 +93,21 @@ export class RenderedResourcesBuilder {
   private readonly ids: string[] = [];
   private readonly rows: ByteWriter;
   private readonly rowEnds: number[] = [];
-  private readonly references = new ByteWriter(16 * 1024);
+  private readonly references: ByteWriter;
   private readonly referenceEnds: number[] = [];
 
-  /** `expectedBytes`: about how large the rows will be (e.g. the input's size), to size the buffer once. */
-  constructor(private readonly datastoreId: string, expectedBytes = 64 * 1024) {
+  /**
+   * `expectedBytes`: about how large the rows will be (e.g. the input's size), to size the buffer
+   * once; `regions`: memory to write the rows and reference rows into instead (see ByteWriter).
+   */
+  constructor(
+    private readonly datastoreId: string,
+    expectedBytes = 64 * 1024,
+    regions: { rows?: Uint8Array; references?: Uint8Array } = {},
+  ) {
     this.ds = copyTextField(datastoreId);
-    this.rows = new ByteWriter(expectedBytes);
+    this.rows = new ByteWriter(regions.rows ?? expectedBytes);
+    this.references = new ByteWriter(regions.references ?? 16 * 1024);
   }
 
   add(resource: BulkResource): void {

@@ -17,7 +17,7 @@ describe('ByteWriter', () => {
     writer.write('abc');
     const bytes = writer.bytes();
     const { port1, port2 } = new MessageChannel();
-    port1.postMessage(bytes, [bytes.buffer]);
+    port1.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
     port1.close();
     port2.close();
     expect(bytes.byteLength).toBe(0); // detached: moved, not copied

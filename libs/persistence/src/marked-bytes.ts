@@ -3,21 +3,25 @@
 // the committing thread without a copy, and it goes to COPY without being encoded again.
 
 /**
- * Appends strings, UTF-8 encoded, to one growing buffer of its own (never a slice of Node's shared
- * pool, so it can be transferred to another thread).
+ * Appends strings, UTF-8 encoded, to a buffer: a region given to it (e.g. of shared memory), or
+ * one of its own once that is full (never a slice of Node's shared pool, so it can be
+ * transferred to another thread).
  */
 export class ByteWriter {
   private buffer: Buffer;
   private length = 0;
 
-  constructor(initialBytes = 64 * 1024) {
-    this.buffer = Buffer.allocUnsafeSlow(Math.max(1024, initialBytes));
+  /** `initial`: bytes of room to allocate, or the region to write into first. */
+  constructor(initial: number | Uint8Array = 64 * 1024) {
+    this.buffer = typeof initial === 'number' ? Buffer.allocUnsafeSlow(Math.max(1024, initial)) : Buffer.from(initial.buffer, initial.byteOffset, initial.byteLength);
   }
 
   write(text: string): void {
-    // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
-    const needed = this.length + 3 * text.length;
-    if (needed > this.buffer.length) this.grow(needed);
+    // A UTF-16 code unit never takes more than 3 UTF-8 bytes; count exactly only when that bound does not fit.
+    if (this.length + 3 * text.length > this.buffer.length) {
+      const needed = this.length + Buffer.byteLength(text);
+      if (needed > this.buffer.length) this.grow(needed);
+    }
     this.length += this.buffer.write(text, this.length);
   }
 
@@ -26,9 +30,9 @@ export class ByteWriter {
     return this.length;
   }
 
-  /** What was written (a view of the writer's own buffer; write nothing more after this). */
-  bytes(): Uint8Array<ArrayBuffer> {
-    return new Uint8Array(this.buffer.buffer as ArrayBuffer, 0, this.length);
+  /** What was written (a view of the writer's buffer; write nothing more after this). */
+  bytes(): Uint8Array {
+    return new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.length);
   }
 
   private grow(needed: number): void {

@@ -108,9 +108,11 @@ export class ImportFileLoader {
       const parsed = parse(read, endOfFile);
       parsed.catch(() => undefined); // awaited through its commit
       inFlight.push(schedule(parsed, read.slot));
-      read = startBatch(read.batch.nextLine, read.batch.nextByte);
-      // Bounded memory: one batch per parse thread and one more, parsing or committing.
+      const { nextLine, nextByte } = read.batch;
+      // Bounded memory: one batch per parse thread and one more, parsing or committing (and so
+      // parseThreads + 2 slots in use with the next one read).
       while (inFlight.length > this.settings.parseThreads + 1 && !cancelledWith) await inFlight.shift()!.committed;
+      read = startBatch(nextLine, nextByte);
     };
     const isFull = (b: PreparedBatch) => b.nextLine - b.fromLine >= this.settings.batchLines || b.byteCount >= this.settings.batchBytes;
 

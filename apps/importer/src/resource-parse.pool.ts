@@ -12,11 +12,11 @@ import { type ParsedLineBatch, parseResourceLineBatch, type ResourceLineBatch } 
  */
 export class ResourceParsePool {
   private readonly pool: Piscina<WireBatch, WireParsed> | undefined;
-  /** Slots for the batches in flight: one being read, one per thread parsing, two committing. */
+  /** Slots for the batches of a load (see ImportFileLoader): one per thread, one more in flight, one being read. */
   readonly slots: SlotPool;
 
   /** `heapMb`: each thread's old-generation limit (compiling the FHIR schema validators needs ~150 MB). */
-  constructor(threads: number, heapMb = 256, slotCount = threads + 3) {
+  constructor(threads: number, heapMb = 256, slotCount = threads + 2) {
     const memory = SlotMemory.allocate(slotCount);
     this.slots = new SlotPool(memory);
     if (threads === 0) return;

@@ -29,7 +29,7 @@ const argCount = process.argv.indexOf('--count');
 const COUNT = Number(argCount > 0 ? process.argv[argCount + 1] : (process.env.BENCH_COUNT ?? 200_000));
 const RUNTIME = benchRuntime(process.argv);
 /** The importer deployments' setting (k8s/importer.yaml, docker/compose.yaml). */
-const IMPORTER_NODE_OPTIONS = process.env.IMPORTER_NODE_OPTIONS ?? '--max-semi-space-size=8 --max-old-space-size=192';
+const IMPORTER_NODE_OPTIONS = process.env.IMPORTER_NODE_OPTIONS ?? '--max-semi-space-size=2 --max-old-space-size=192';
 const MB = 1024 * 1024;
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
@@ -90,7 +90,9 @@ async function main(): Promise<void> {
     });
     const job = (await jobs.admitNext(datastoreId))!;
     const importerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('IMPORTER_') && k !== 'IMPORTER_NODE_OPTIONS')) as Record<string, string>;
-    importer = startApp(RUNTIME, 'importer', { DATABASE_URL: db.url, REDIS_PREFIX: redisPrefix, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...importerEnv }, IMPORTER_NODE_OPTIONS);
+    // MALLOC_ARENA_MAX as the deployments set it.
+    const importerProcessEnv = { DATABASE_URL: db.url, REDIS_PREFIX: redisPrefix, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', ...importerEnv };
+    importer = startApp(RUNTIME, 'importer', importerProcessEnv, IMPORTER_NODE_OPTIONS);
     await importer.waitForOutput(/importer ready|Import queue worker started/, 60_000).catch(() => new Promise((r) => setTimeout(r, 3000)));
     const pid = importer.child.pid!;
     const dispatcher = new JobDispatcher(redis, redisPrefix);
